@@ -1,0 +1,34 @@
+// ESLint flat config: typescript-eslint strict rules, Pulumi's output-in-template checks, mocha hygiene.
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+import mocha from "eslint-plugin-mocha";
+
+export default tseslint.config(
+    { ignores: ["bin/**", "node_modules/**", "policies/bin/**", "policies/node_modules/**", ".brokers/**"] },
+    ...tseslint.configs.recommended,
+    {
+        files: ["**/*.ts"],
+        plugins: { "@pulumi": pulumi },
+        rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
+            curly: "error",
+            eqeqeq: "error",
+            "prefer-const": "error",
+            "default-case": "error",
+            "no-console": "off",
+            "@typescript-eslint/no-explicit-any": "error",
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+        },
+    },
+    {
+        files: ["test/**/*.ts", "policies/test/**/*.ts"],
+        ...mocha.configs.recommended,
+        rules: {
+            ...mocha.configs.recommended.rules,
+            "mocha/no-mocha-arrows": "error",
+            "mocha/no-exclusive-tests": "error",
+            "mocha/no-setup-in-describe": "off",
+        },
+    },
+);
