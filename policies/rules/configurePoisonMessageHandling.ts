@@ -1,0 +1,116 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { definitionInteger, effectivePolicy, queueArguments, vhostOf } from "../lib/queues";
+import { BINDING, EXCHANGE, QUEUE, RABBITMQ_POLICY } from "../lib/tokens";
+import type { BindingProps, ExchangeProps, QueueProps, RabbitmqPolicyProps } from "../lib/types";
+import { Unknowns, describe } from "../lib/validation";
+
+/**
+ * Checks that poison messages leave quorum queues and land somewhere. Without a delivery limit a message that
+ * crashes its consumer is redelivered for ever; a dead-letter exchange that does not exist, or that no queue
+ * is bound to, silently drops what was dead-lettered.
+ */
+export const configurePoisonMessageHandling: StackValidationPolicy = {
+    name: "configure-poison-message-handling",
+    description:
+        "Checks that every quorum queue has a delivery limit and that every dead-letter route ends in an " +
+        "existing exchange with a bound queue.",
+    validateStack: (args, reportViolation) => {
+        const unknowns = new Unknowns();
+        const ofType = (type: string) => args.resources.filter((r) => r.type === type);
+        const policies = ofType(RABBITMQ_POLICY).map((r) => ({
+            resource: r,
+            props: r.props as RabbitmqPolicyProps,
+        }));
+        const exchanges = ofType(EXCHANGE);
+        const bindings = ofType(BINDING);
+        const queues = ofType(QUEUE);
+
+        /** A queue named `name` in `vhost` that `exchange` routes to through a declared binding. */
+        const boundQueue = (exchange: string, vhost: string): boolean =>
+            bindings.some((b) => {
+                const binding = b.props as BindingProps;
+                return (
+                    binding.source === exchange &&
+                    vhostOf(binding) === vhost &&
+                    (binding.destinationType ?? "queue") === "queue" &&
+                    queues.some(
+                        (q) =>
+                            (q.props as QueueProps).name === binding.destination &&
+                            vhostOf(q.props) === vhost,
+                    )
+                );
+            });
+
+        for (const q of queues) {
+            unknowns.read(() => {
+                const queue = q.props as QueueProps;
+                const values = queueArguments(queue).values;
+                if (values.get("x-queue-type")?.value !== "quorum") {
+                    return;
+                }
+                const vhost = vhostOf(queue);
+                const applied = effectivePolicy(queue, policies);
+                const definition = applied?.props.policy?.definition ?? {};
+                const via = applied ? ` (policy ${describe(applied.resource)})` : "";
+
+                const argLimit = values.get("x-delivery-limit");
+                const limit =
+                    argLimit?.source === "argumentsJson" && typeof argLimit.value === "number"
+                        ? argLimit.value
+                        : definitionInteger(definition["delivery-limit"]);
+                if (limit === undefined) {
+                    reportViolation(
+                        `${describe(q)} has no delivery limit (no x-delivery-limit in argumentsJson and no ` +
+                            "delivery-limit in the policy that applies to it); a poison message is redelivered " +
+                            "for ever. Add a delivery-limit to the queue's policy or x-delivery-limit to argumentsJson.",
+                        q.urn,
+                    );
+                }
+
+                const dlxArg = values.get("x-dead-letter-exchange");
+                const dlx = dlxArg !== undefined ? String(dlxArg.value) : definition["dead-letter-exchange"];
+                if (dlx === undefined) {
+                    return;
+                }
+                const source = dlxArg !== undefined ? " (queue argument)" : via;
+                if (dlx === "") {
+                    // The default exchange routes by routing key straight to the queue of that name.
+                    const key = String(
+                        values.get("x-dead-letter-routing-key")?.value ??
+                            definition["dead-letter-routing-key"],
+                    );
+                    if (
+                        !queues.some(
+                            (d) => (d.props as QueueProps).name === key && vhostOf(d.props) === vhost,
+                        )
+                    ) {
+                        reportViolation(
+                            `${describe(q)} dead-letters to the default exchange with routing key "${key}"${source}, ` +
+                                `but no queue "${key}" is declared in vhost "${vhost}"; dead-lettered messages are ` +
+                                "dropped. Declare that queue or route to a declared exchange.",
+                            q.urn,
+                        );
+                    }
+                    return;
+                }
+                const exists = exchanges.some(
+                    (e) => (e.props as ExchangeProps).name === dlx && vhostOf(e.props) === vhost,
+                );
+                if (!exists) {
+                    reportViolation(
+                        `${describe(q)} dead-letters to exchange "${dlx}"${source}, which is not declared in vhost ` +
+                            `"${vhost}"; dead-lettered messages are dropped. Declare the exchange and bind a queue to it.`,
+                        q.urn,
+                    );
+                } else if (!boundQueue(dlx, vhost)) {
+                    reportViolation(
+                        `${describe(q)} dead-letters to exchange "${dlx}"${source}, but no declared queue is bound to ` +
+                            "it; dead-lettered messages are dropped. Bind a dead-letter queue to the exchange.",
+                        q.urn,
+                    );
+                }
+            });
+        }
+        unknowns.rethrow();
+    },
+};

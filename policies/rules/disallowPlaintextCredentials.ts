@@ -1,0 +1,62 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { K8S_SECRET, RABBITMQ_PROVIDER, RANDOM_PASSWORD, USER } from "../lib/tokens";
+import { describe } from "../lib/validation";
+
+/** Configuration of {@link disallowPlaintextCredentials}. */
+export interface DisallowPlaintextCredentialsArgs {
+    /** Resource types whose outputs count as secret credential sources. */
+    secretSources?: string[];
+}
+
+/** The credential-carrying inputs, by resource type. */
+const CREDENTIAL_FIELDS: Record<string, string[]> = {
+    [USER]: ["password"],
+    [RABBITMQ_PROVIDER]: ["password"],
+    [K8S_SECRET]: ["data", "stringData"],
+};
+
+/**
+ * Checks that passwords and Kubernetes Secret data are produced by a secret source (a RandomPassword, or
+ * another Kubernetes Secret) instead of being written into the program or its config. The analyzer hands
+ * policies secret values already unwrapped, so the rule follows where each value comes from: a literal has no
+ * property dependency at all.
+ */
+export const disallowPlaintextCredentials: StackValidationPolicy = {
+    name: "disallow-plaintext-credentials",
+    description:
+        "Checks that user passwords, the rabbitmq provider password and Kubernetes Secret data come from " +
+        "generated secret values, not literals.",
+    configSchema: {
+        properties: {
+            secretSources: {
+                type: "array",
+                items: { type: "string" },
+                default: [RANDOM_PASSWORD, K8S_SECRET],
+                description: "Resource types whose outputs count as secret credential sources.",
+            },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const { secretSources } = args.getConfig<Required<DisallowPlaintextCredentialsArgs>>();
+        for (const r of args.resources) {
+            for (const field of CREDENTIAL_FIELDS[r.type] ?? []) {
+                // Presence only: the value itself is never read, so unknowns at preview do not matter.
+                if (!Object.prototype.hasOwnProperty.call(r.props, field)) {
+                    continue;
+                }
+                const sources = (r.propertyDependencies[field] ?? []).filter((d) =>
+                    secretSources.includes(d.type),
+                );
+                if (sources.length === 0) {
+                    const from = (r.propertyDependencies[field] ?? []).map((d) => d.type);
+                    reportViolation(
+                        `${describe(r)} sets ${field} from ${from.length === 0 ? "a literal value" : from.join(", ")}` +
+                            `; credentials must come from one of ${secretSources.join(", ")}. Generate it with a ` +
+                            "RandomPassword (or read it from a Kubernetes Secret) and pass that output.",
+                        r.urn,
+                    );
+                }
+            }
+        }
+    },
+};
