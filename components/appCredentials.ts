@@ -1,0 +1,95 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { amqpUrl, AmqpEndpoint } from "../lib/amqpUrl";
+import type { AppUserCredentials } from "./messagingTopology";
+
+export interface AppSecretSpec {
+    /** RabbitMQ user the Secret carries. */
+    user: string;
+    namespace: string;
+    name: string;
+}
+
+export interface AppCredentialsArgs {
+    /** One Secret per app user: where it goes. */
+    secrets: AppSecretSpec[];
+    /** Credentials per user name (MessagingTopology `users`). */
+    credentials: Record<string, AppUserCredentials>;
+    /** Where apps reach AMQP. */
+    endpoint: pulumi.Input<AmqpEndpoint>;
+    /**
+     * Create the app namespaces (for dev clusters); otherwise they must already exist.
+     * @default false
+     */
+    createNamespaces?: boolean;
+}
+
+/**
+ * A Kubernetes Secret per app user, in the app's namespace, with `AMQP_URL` (vhost and password URL-encoded) and
+ * the service-binding keys (host, port, username, password, vhost, type, provider). Each app gets only its own.
+ */
+export class AppCredentials extends pulumi.ComponentResource {
+    /** Secret names per namespace. */
+    readonly secretNames: Record<string, string[]> = {};
+
+    constructor(name: string, args: AppCredentialsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("rabbitmq-platform:apps:AppCredentials", name, {}, opts);
+        for (const spec of args.secrets) {
+            if (args.credentials[spec.user] === undefined) {
+                throw new pulumi.ResourceError(
+                    `AppCredentials \`secrets\` names user ${JSON.stringify(spec.user)}, which has no credentials; declare the user in the topology.`,
+                    this,
+                );
+            }
+        }
+        const namespaces = new Map<string, pulumi.Resource>();
+        if (args.createNamespaces ?? false) {
+            for (const ns of new Set(args.secrets.map((s) => s.namespace))) {
+                namespaces.set(
+                    ns,
+                    new k8s.core.v1.Namespace(
+                        `${name}-namespace-${ns}`,
+                        { metadata: { name: ns } },
+                        { parent: this },
+                    ),
+                );
+            }
+        }
+        for (const spec of args.secrets) {
+            const creds = args.credentials[spec.user];
+            const namespace = namespaces.get(spec.namespace);
+            new k8s.core.v1.Secret(
+                `${name}-${spec.namespace}-${spec.name}`,
+                {
+                    metadata: {
+                        name: spec.name,
+                        namespace: spec.namespace,
+                        labels: { "app.kubernetes.io/managed-by": "rabbitmq-platform" },
+                    },
+                    type: "Opaque",
+                    stringData: pulumi.secret(
+                        pulumi
+                            .all([args.endpoint, creds.username, creds.password, creds.vhost])
+                            .apply(([endpoint, username, password, vhost]) => ({
+                                AMQP_URL: amqpUrl(endpoint, username, password, vhost),
+                                host: endpoint.host,
+                                port: String(endpoint.port),
+                                username,
+                                password,
+                                vhost,
+                                type: "rabbitmq",
+                                provider: "rabbitmq",
+                            })),
+                    ),
+                },
+                // The credentials only work once the user and its permissions exist.
+                {
+                    parent: this,
+                    dependsOn: namespace === undefined ? creds.grants : [...creds.grants, namespace],
+                },
+            );
+            this.secretNames[spec.namespace] = [...(this.secretNames[spec.namespace] ?? []), spec.name];
+        }
+        this.registerOutputs({ secretNames: this.secretNames });
+    }
+}

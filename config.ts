@@ -1,0 +1,64 @@
+/**
+ * The one place the program reads its configuration: every `rabbitmq-platform:*` key and the topology file,
+ * validated before any resource is registered.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { ConfigError, parsePlatformConfig, PlatformConfig, PROJECT } from "./lib/config";
+import { projectRoot } from "./lib/project";
+import { normalizeTopology, NormalizedTopology } from "./lib/topology";
+
+export interface Settings {
+    config: PlatformConfig;
+    topology: NormalizedTopology;
+    /** Secret; set only in external mode. */
+    externalAdminPassword?: pulumi.Output<string>;
+}
+
+/** `isConfigSecret` exists in the runtime but is missing from its type declarations. */
+const runtimeConfig = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+
+export function loadTopologyFile(file: string, quorumGroupSize: number): NormalizedTopology {
+    const resolved = path.resolve(projectRoot(), file);
+    let text: string;
+    try {
+        text = fs.readFileSync(resolved, "utf8");
+    } catch {
+        throw new ConfigError(
+            [
+                {
+                    key: `${PROJECT}:topologyFile`,
+                    message: `cannot read ${resolved}. Fix: point it at an existing topology file`,
+                },
+            ],
+            "stack configuration",
+        );
+    }
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length > 0) {
+        throw new ConfigError(
+            doc.errors.map((e) => ({
+                key: `${file}: line ${e.linePos?.[0].line ?? "?"}`,
+                message: `${e.message}. Fix: correct the YAML`,
+            })),
+            `topology (${file})`,
+        );
+    }
+    return normalizeTopology(doc.toJS(), file, { quorumGroupSize });
+}
+
+export function readSettings(): Settings {
+    const raw = pulumi.runtime.allConfig();
+    const secretKeys = Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k));
+    const config = parsePlatformConfig(raw, secretKeys);
+    const topology = loadTopologyFile(config.topologyFile, config.quorumGroupSize);
+    return {
+        config,
+        topology,
+        ...(config.mode === "external"
+            ? { externalAdminPassword: new pulumi.Config(PROJECT).requireSecret("externalAdminPassword") }
+            : {}),
+    };
+}

@@ -1,0 +1,96 @@
+/**
+ * rabbitmq-platform: a production RabbitMQ on Kubernetes, per stack.
+ * cert-manager -> Cluster Operator -> RabbitmqCluster (ready) -> rabbitmq provider -> topology -> app Secrets.
+ * In external mode the first three are skipped and the provider points at an existing broker.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as rabbitmq from "@pulumi/rabbitmq";
+import { AppCredentials } from "./components/appCredentials";
+import { CertManager } from "./components/certManager";
+import { ClusterOperator } from "./components/clusterOperator";
+import { MessagingTopology } from "./components/messagingTopology";
+import { RabbitmqCluster } from "./components/rabbitmqCluster";
+import { readSettings } from "./config";
+import type { AmqpEndpoint } from "./lib/amqpUrl";
+
+const { config, topology, externalAdminPassword } = readSettings();
+
+interface Broker {
+    endpoint: pulumi.Output<string>;
+    username: pulumi.Output<string>;
+    password: pulumi.Output<string>;
+    amqp: pulumi.Output<AmqpEndpoint>;
+    ready: pulumi.Resource[];
+}
+
+function operatorManagedBroker(): Broker {
+    const certManager = config.installCertManager
+        ? new CertManager("cert-manager", { version: config.certManagerVersion })
+        : undefined;
+    const operator = new ClusterOperator(
+        "cluster-operator",
+        {
+            version: config.operatorVersion,
+            scopeNamespaces: config.operatorScopeNamespaces,
+            defaultImage: config.image,
+        },
+        { dependsOn: certManager === undefined ? [] : [certManager.chart] },
+    );
+    const cluster = new RabbitmqCluster("rabbitmq", {
+        settings: config,
+        protect: config.protect,
+        operator: operator.ready,
+    });
+    return {
+        endpoint: cluster.managementEndpoint,
+        username: cluster.adminUsername,
+        password: cluster.adminPassword,
+        amqp: pulumi
+            .all([cluster.amqpHost, cluster.amqpPort])
+            .apply(([host, port]) => ({ tls: false, host, port })),
+        ready: cluster.ready,
+    };
+}
+
+function externalBroker(): Broker {
+    const tls = config.externalAmqpTls ?? true;
+    return {
+        endpoint: pulumi.output(config.managementEndpoint!),
+        username: pulumi.output(config.externalAdminUsername!),
+        password: externalAdminPassword!,
+        amqp: pulumi.output({
+            tls,
+            host: config.externalAmqpHost!,
+            port: config.externalAmqpPort ?? (tls ? 5671 : 5672),
+        }),
+        ready: [],
+    };
+}
+
+const broker = config.mode === "external" ? externalBroker() : operatorManagedBroker();
+
+const provider = new rabbitmq.Provider(
+    "rabbitmq",
+    { endpoint: broker.endpoint, username: broker.username, password: broker.password },
+    // Nothing may talk to the management API before the cluster reports ready.
+    { dependsOn: broker.ready },
+);
+
+const messaging = new MessagingTopology("topology", { topology, provider, protectQueues: config.protect });
+
+const apps = new AppCredentials("apps", {
+    secrets: topology.vhosts.flatMap((v) => v.users.map((u) => ({ user: u.name, ...u.secret }))),
+    credentials: messaging.users,
+    endpoint: broker.amqp,
+    createNamespaces: config.createAppNamespaces,
+});
+
+export const mode = config.mode;
+export const managementUrl = broker.endpoint;
+export const amqpHost = broker.amqp.host;
+export const amqpPort = broker.amqp.port;
+export const adminUsername = broker.username;
+export const adminPassword = pulumi.secret(broker.password);
+export const vhosts = messaging.vhosts;
+export const queues = messaging.queues;
+export const appSecrets = apps.secretNames;

@@ -1,0 +1,424 @@
+/**
+ * Stack configuration: parsing and validation, with no Pulumi runtime involved.
+ *
+ * Pulumi hands a program its configuration as strings keyed `<project>:<key>` (objects and arrays as JSON).
+ * `parsePlatformConfig` turns that map into a typed `PlatformConfig`, or throws one `ConfigError` that lists
+ * every problem, each naming the key, the rule it breaks and how to fix it. Defaults live in Pulumi.yaml only
+ * (typed project config), so this module requires every key that Pulumi.yaml defaults.
+ */
+import { z } from "zod";
+
+export const PROJECT = "rabbitmq-platform";
+
+/** One problem with the configuration: the key, what is wrong, and what to do. */
+export interface ConfigProblem {
+    key: string;
+    message: string;
+}
+
+/** Thrown before any resource is registered when the stack's configuration is invalid. */
+export class ConfigError extends Error {
+    constructor(
+        readonly problems: ConfigProblem[],
+        source: string,
+    ) {
+        super(
+            `Invalid ${source}:\n` +
+                problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n") +
+                "\nNothing was created.",
+        );
+        this.name = "ConfigError";
+    }
+}
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const quantityPattern = /^([0-9]+(\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const cidrPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+const k8sName = (what: string) =>
+    z
+        .string()
+        .max(63, { error: `${what} must be at most 63 characters (a Kubernetes DNS-1123 label)` })
+        .regex(dns1123Label, {
+            error: `${what} must be a Kubernetes DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
+        });
+
+const quantity = (what: string) =>
+    z.string().regex(quantityPattern, {
+        error: `${what} must be a Kubernetes quantity such as "500m", "2", "512Mi" or "10Gi"`,
+    });
+
+const decimalString = (what: string, min: number, max: number) =>
+    z
+        .string()
+        .regex(/^[0-9]+(\.[0-9]+)?$/, {
+            error: `${what} must be a decimal number written as a string, e.g. "0.6"`,
+        })
+        .transform(Number)
+        .refine((n) => n >= min && n <= max, { error: `${what} must be between ${min} and ${max}` });
+
+const endpointUrl = z.string().regex(/^https?:\/\/[^/\s?#]+$/, {
+    error:
+        "must be http(s)://host:port with no path and no trailing slash (the rabbitmq provider appends /api/ itself; " +
+        "a trailing slash makes every call fail with 'Error 405 ... EOF')",
+});
+
+const versionTag = (what: string) =>
+    z.string().regex(/^v\d+\.\d+\.\d+$/, { error: `${what} must be an exact release tag such as v1.2.3` });
+
+const imageRef = z.string().regex(/^[a-z0-9./_-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, {
+    error: "must be a pinned image reference with a tag or digest, e.g. rabbitmq:4.0.5-management (never a bare name or :latest)",
+});
+
+/** The schema of every configuration key the program reads, after type conversion. */
+const schema = z
+    .object({
+        mode: z.enum(["operator", "external"], {
+            error: 'must be "operator" (install cert-manager, the Cluster Operator and a RabbitmqCluster) or "external" (use an existing broker)',
+        }),
+        namespace: k8sName("namespace"),
+        clusterName: k8sName("clusterName"),
+        installCertManager: z.boolean({ error: "must be true or false" }),
+        certManagerVersion: versionTag("certManagerVersion"),
+        operatorVersion: versionTag("operatorVersion"),
+        operatorScopeNamespaces: z.array(k8sName("each namespace"), {
+            error: "must be a list of namespace names",
+        }),
+        image: imageRef,
+        replicas: z
+            .int({ error: "must be a whole number" })
+            .min(1, { error: "must be at least 1" })
+            .max(9, { error: "must be at most 9 (the Cluster Operator tests 1, 3 and 5 nodes)" })
+            .refine((n) => n % 2 === 1, {
+                error: "must be odd: an even cluster tolerates no more node failures than the next smaller odd one, and a 50/50 partition stops both halves",
+            }),
+        quorumGroupSize: z
+            .int({ error: "must be a whole number" })
+            .min(1, { error: "must be at least 1" })
+            .refine((n) => n % 2 === 1, {
+                error: "must be odd: an even quorum group tolerates no more member failures than the next smaller odd one",
+            }),
+        cpuRequest: quantity("cpuRequest"),
+        cpuLimit: quantity("cpuLimit"),
+        memory: quantity("memory"),
+        storageClass: z.string().min(1).optional(),
+        storageSize: quantity("storageSize"),
+        memoryHighWatermark: decimalString("memoryHighWatermark", 0.4, 0.9),
+        diskFreeLimitRelative: decimalString("diskFreeLimitRelative", 1, 4),
+        antiAffinity: z.enum(["required", "preferred"], {
+            error: 'must be "required" (one broker per Kubernetes node) or "preferred" (single-node dev clusters)',
+        }),
+        zoneSpread: z.enum(["DoNotSchedule", "ScheduleAnyway"], {
+            error: 'must be "DoNotSchedule" (brokers spread over zones) or "ScheduleAnyway"',
+        }),
+        podDisruptionBudget: z.boolean({ error: "must be true or false" }),
+        retainDataOnDelete: z.boolean({ error: "must be true or false" }),
+        protect: z.boolean({ error: "must be true or false" }),
+        readyTimeoutSeconds: z
+            .int({ error: "must be a whole number" })
+            .min(60, { error: "must be at least 60" })
+            .max(7200, { error: "must be at most 7200" }),
+        managementEndpoint: endpointUrl.optional(),
+        managementService: z.enum(["none", "LoadBalancer", "NodePort"], {
+            error: 'must be "none", "LoadBalancer" or "NodePort"',
+        }),
+        managementNodePort: z
+            .int({ error: "must be a whole number" })
+            .min(30000, { error: "must be in the NodePort range 30000-32767" })
+            .max(32767, { error: "must be in the NodePort range 30000-32767" })
+            .optional(),
+        managementNodeAddress: z
+            .string()
+            .regex(/^[A-Za-z0-9.:-]+$/, { error: "must be a host name or IP address" })
+            .optional(),
+        managementSourceRanges: z.array(
+            z.string().refine(isCidr, { error: "each entry must be an IPv4 CIDR such as 203.0.113.0/24" }),
+            { error: "must be a list of CIDRs" },
+        ),
+        topologyFile: z.string().min(1),
+        createAppNamespaces: z.boolean({ error: "must be true or false" }),
+        externalAmqpHost: z
+            .string()
+            .regex(/^[A-Za-z0-9.-]+$/, { error: "must be a host name or IP address" })
+            .optional(),
+        externalAmqpPort: z.int().min(1).max(65535).optional(),
+        externalAmqpTls: z.boolean({ error: "must be true or false" }).optional(),
+        externalAdminUsername: z.string().min(1).optional(),
+    })
+    .strict();
+
+export type PlatformConfig = z.infer<typeof schema> & {
+    /** Whether `externalAdminPassword` is set (the value itself stays a Pulumi secret, never parsed here). */
+    hasExternalAdminPassword: boolean;
+};
+
+type KeyType = "string" | "integer" | "boolean" | "array";
+
+/** How Pulumi stores each key (mirrors the typed config in Pulumi.yaml), and a valid value to show in fixes. */
+export const KEYS: Record<keyof z.infer<typeof schema>, { type: KeyType; example: string }> = {
+    mode: { type: "string", example: "operator" },
+    namespace: { type: "string", example: "rabbitmq" },
+    clusterName: { type: "string", example: "rabbitmq" },
+    installCertManager: { type: "boolean", example: "true" },
+    certManagerVersion: { type: "string", example: "v1.18.2" },
+    operatorVersion: { type: "string", example: "v2.22.3" },
+    operatorScopeNamespaces: { type: "array", example: "'[\"rabbitmq\"]'" },
+    image: { type: "string", example: "rabbitmq:4.0.5-management" },
+    replicas: { type: "integer", example: "3" },
+    quorumGroupSize: { type: "integer", example: "3" },
+    cpuRequest: { type: "string", example: "1" },
+    cpuLimit: { type: "string", example: "2" },
+    memory: { type: "string", example: "2Gi" },
+    storageClass: { type: "string", example: "standard" },
+    storageSize: { type: "string", example: "10Gi" },
+    memoryHighWatermark: { type: "string", example: "0.6" },
+    diskFreeLimitRelative: { type: "string", example: "1.5" },
+    antiAffinity: { type: "string", example: "required" },
+    zoneSpread: { type: "string", example: "DoNotSchedule" },
+    podDisruptionBudget: { type: "boolean", example: "true" },
+    retainDataOnDelete: { type: "boolean", example: "true" },
+    protect: { type: "boolean", example: "true" },
+    readyTimeoutSeconds: { type: "integer", example: "900" },
+    managementEndpoint: { type: "string", example: "http://127.0.0.1:15672" },
+    managementService: { type: "string", example: "LoadBalancer" },
+    managementNodePort: { type: "integer", example: "31672" },
+    managementNodeAddress: { type: "string", example: "127.0.0.1" },
+    managementSourceRanges: { type: "array", example: "'[\"203.0.113.0/24\"]'" },
+    topologyFile: { type: "string", example: "topology.yaml" },
+    createAppNamespaces: { type: "boolean", example: "false" },
+    externalAmqpHost: { type: "string", example: "broker.example.com" },
+    externalAmqpPort: { type: "integer", example: "5671" },
+    externalAmqpTls: { type: "boolean", example: "true" },
+    externalAdminUsername: { type: "string", example: "admin" },
+};
+
+/** Secret keys: read only with `requireSecret`, never parsed here, never allowed in plain text. */
+export const SECRET_KEYS = ["externalAdminPassword"] as const;
+
+function isCidr(value: string): boolean {
+    const m = cidrPattern.exec(value);
+    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
+/** Converts a Pulumi config string to the key's type, or returns a problem message. */
+function convert(type: KeyType, raw: string): { value: unknown } | { problem: string } {
+    switch (type) {
+        case "string":
+            return { value: raw };
+        case "integer":
+            return /^-?\d+$/.test(raw.trim())
+                ? { value: Number(raw) }
+                : { problem: `must be a whole number (got ${JSON.stringify(raw)})` };
+        case "boolean":
+            return raw === "true" || raw === "false"
+                ? { value: raw === "true" }
+                : { problem: `must be true or false (got ${JSON.stringify(raw)})` };
+        case "array":
+            try {
+                const parsed: unknown = JSON.parse(raw);
+                return Array.isArray(parsed)
+                    ? { value: parsed }
+                    : { problem: `must be a list (got ${JSON.stringify(raw)})` };
+            } catch {
+                return { problem: `must be a list (got ${JSON.stringify(raw)})` };
+            }
+        default: {
+            const never: never = type;
+            return never;
+        }
+    }
+}
+
+function closestKey(key: string): string | undefined {
+    const lower = key.toLowerCase();
+    return [...Object.keys(KEYS), ...SECRET_KEYS].find(
+        (k) =>
+            k.toLowerCase() === lower ||
+            k.toLowerCase().startsWith(lower) ||
+            lower.startsWith(k.toLowerCase()),
+    );
+}
+
+function setHint(key: string, example: string, secret = false): string {
+    return `pulumi config set ${secret ? "--secret " : ""}${PROJECT}:${key} ${example}`;
+}
+
+/** The rules that relate several keys; each message ends with the fix. */
+function crossKeyProblems(c: z.infer<typeof schema>, hasExternalPassword: boolean): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const key = (k: string) => `${PROJECT}:${k}`;
+    if (c.quorumGroupSize > c.replicas) {
+        problems.push({
+            key: key("quorumGroupSize"),
+            message:
+                `must not exceed replicas (got ${c.quorumGroupSize} with replicas ${c.replicas}): ` +
+                `a quorum queue cannot have more members than the cluster has nodes. Fix: ${setHint("quorumGroupSize", String(c.replicas))}`,
+        });
+    }
+    if (c.mode === "external") {
+        const required: [keyof typeof c, string][] = [
+            ["managementEndpoint", "https://broker.example.com:443"],
+            ["externalAmqpHost", "broker.example.com"],
+            ["externalAdminUsername", "admin"],
+        ];
+        for (const [k, example] of required) {
+            if (c[k] === undefined) {
+                problems.push({
+                    key: key(k),
+                    message: `is required when mode is "external". Fix: ${setHint(k, example)}`,
+                });
+            }
+        }
+        if (!hasExternalPassword) {
+            problems.push({
+                key: key("externalAdminPassword"),
+                message: `is required when mode is "external" and must be a secret. Fix: ${setHint("externalAdminPassword", "<password>", true)}`,
+            });
+        }
+        return problems;
+    }
+    if (c.managementEndpoint === undefined && c.managementService === "none") {
+        problems.push({
+            key: key("managementEndpoint"),
+            message:
+                "the management API must be reachable from where `pulumi up` runs, and neither managementEndpoint nor " +
+                `managementService is set. Fix: ${setHint("managementService", "LoadBalancer")} (with managementSourceRanges), ` +
+                `${setHint("managementService", "NodePort")} (with managementNodePort and managementNodeAddress), or ` +
+                `${setHint("managementEndpoint", "http://127.0.0.1:15672")} (e.g. through kubectl port-forward)`,
+        });
+    }
+    if (c.managementService === "LoadBalancer" && c.managementSourceRanges.length === 0) {
+        problems.push({
+            key: key("managementSourceRanges"),
+            message:
+                "must list the CIDRs allowed to reach the management API when managementService is LoadBalancer " +
+                `(an open admin endpoint is never a default). Fix: pulumi config set --path '${PROJECT}:managementSourceRanges[0]' 203.0.113.0/24`,
+        });
+    }
+    if (c.managementService === "NodePort") {
+        if (c.managementNodePort === undefined) {
+            problems.push({
+                key: key("managementNodePort"),
+                message: `is required when managementService is NodePort. Fix: ${setHint("managementNodePort", "31672")}`,
+            });
+        }
+        if (c.managementNodeAddress === undefined && c.managementEndpoint === undefined) {
+            problems.push({
+                key: key("managementNodeAddress"),
+                message: `is required when managementService is NodePort (the address of a node reachable from where \`pulumi up\` runs). Fix: ${setHint("managementNodeAddress", "127.0.0.1")}`,
+            });
+        }
+    }
+    if (c.managementSourceRanges.includes("0.0.0.0/0")) {
+        problems.push({
+            key: key("managementSourceRanges"),
+            message:
+                "must not contain 0.0.0.0/0: the management API holds admin credentials. Fix: list only the CIDRs of your CI runners and operators",
+        });
+    }
+    if (quantityValue(c.cpuRequest) > quantityValue(c.cpuLimit)) {
+        problems.push({
+            key: key("cpuRequest"),
+            message: `must not exceed cpuLimit (got ${c.cpuRequest} > ${c.cpuLimit}). Fix: ${setHint("cpuRequest", c.cpuLimit)}`,
+        });
+    }
+    return problems;
+}
+
+const quantityUnits: Record<string, number> = {
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
+
+/** The numeric value of a Kubernetes quantity that already matched `quantityPattern`. */
+export function quantityValue(q: string): number {
+    const m = quantityPattern.exec(q);
+    if (m === null) {
+        throw new Error(`not a Kubernetes quantity: ${q}`);
+    }
+    return Number(m[1]) * quantityUnits[m[3] ?? ""];
+}
+
+/**
+ * Parses the stack's configuration.
+ * @param raw every config value of the stack, keyed `<namespace>:<key>`, as Pulumi stores it (strings).
+ * @param secretKeys the keys Pulumi holds as secrets.
+ */
+export function parsePlatformConfig(
+    raw: Record<string, string>,
+    secretKeys: readonly string[] = [],
+): PlatformConfig {
+    const problems: ConfigProblem[] = [];
+    const values: Record<string, unknown> = {};
+    const prefix = `${PROJECT}:`;
+    for (const [fullKey, rawValue] of Object.entries(raw)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const k = fullKey.slice(prefix.length);
+        if ((SECRET_KEYS as readonly string[]).includes(k)) {
+            if (!secretKeys.includes(fullKey)) {
+                problems.push({
+                    key: fullKey,
+                    message: `is stored in plain text in the stack file; it must be a secret. Fix: ${setHint(k, "<value>", true)}`,
+                });
+            }
+            continue;
+        }
+        const type = KEYS[k as keyof typeof KEYS]?.type;
+        if (type === undefined) {
+            const hint = closestKey(k);
+            problems.push({
+                key: fullKey,
+                message:
+                    `is not a setting of ${PROJECT}` +
+                    (hint ? `; did you mean ${prefix}${hint}?` : "") +
+                    ` Fix: remove it (pulumi config rm ${fullKey})` +
+                    (hint ? ` or rename it to ${prefix}${hint}` : ""),
+            });
+            continue;
+        }
+        const converted = convert(type, rawValue);
+        if ("problem" in converted) {
+            problems.push({ key: fullKey, message: converted.problem });
+        } else {
+            values[k] = converted.value;
+        }
+    }
+    if (problems.length > 0) {
+        throw new ConfigError(problems, "stack configuration");
+    }
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) {
+        throw new ConfigError(
+            parsed.error.issues.map((issue) => {
+                const k = String(issue.path[0] ?? "");
+                const got = k in values ? ` (got ${JSON.stringify(values[k])})` : "";
+                const example = KEYS[k as keyof typeof KEYS]?.example ?? "<value>";
+                const message =
+                    issue.code === "invalid_type" && !(k in values)
+                        ? `is missing; Pulumi.yaml declares its default, so the project file was edited or not loaded. Fix: ${setHint(k, example)}`
+                        : `${issue.message}${got}. Fix: ${setHint(k, example)}`;
+                return {
+                    key: `${prefix}${k}${issue.path.length > 1 ? `[${issue.path.slice(1).join("].[")}]` : ""}`,
+                    message,
+                };
+            }),
+            "stack configuration",
+        );
+    }
+    const hasExternalAdminPassword = `${prefix}externalAdminPassword` in raw;
+    const cross = crossKeyProblems(parsed.data, hasExternalAdminPassword);
+    if (cross.length > 0) {
+        throw new ConfigError(cross, "stack configuration");
+    }
+    return { ...parsed.data, hasExternalAdminPassword };
+}

@@ -1,0 +1,517 @@
+/**
+ * The messaging topology as data: schema, validation and normalisation, with no Pulumi runtime involved.
+ *
+ * A topology file declares vhosts with their exchanges, queues, bindings and app users. Apps declare what they
+ * publish to and consume from; permissions, topic permissions and per-queue RabbitMQ policies are derived from
+ * that here, so the components only turn a `NormalizedTopology` into resources.
+ */
+import { z } from "zod";
+import { ConfigError, ConfigProblem } from "./config";
+
+const objectName = z
+    .string()
+    .min(1, { error: "must not be empty" })
+    .max(255, { error: "must be at most 255 characters (a RabbitMQ name limit)" })
+    .regex(/^[A-Za-z0-9_.:-]+$/, {
+        error: "may contain only letters, digits and _ . : - (a '/' breaks the provider's binding IDs, an '@' breaks its resource IDs)",
+    })
+    .refine((n) => !n.startsWith("amq."), { error: "must not start with 'amq.' (reserved by RabbitMQ)" })
+    .refine((n) => !n.includes("::"), { error: "must not contain '::' (it would break the Pulumi URN)" });
+
+const vhostName = z
+    .string()
+    .regex(/^\/?[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$|^\/$/, {
+        error: "may contain only letters, digits and _ . : - /, and no '@'",
+    })
+    .refine((n) => !n.includes("::"), { error: "must not contain '::'" });
+
+const userName = z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+        error: "may contain only letters, digits, _ . and -, at most 64 characters",
+    })
+    .refine((n) => n !== "guest", {
+        error: "must not be 'guest': RabbitMQ's well-known default account is never an app identity",
+    });
+
+const k8sLabel = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "must be a Kubernetes DNS-1123 label" })
+    .max(63);
+const k8sSubdomain = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a Kubernetes DNS-1123 subdomain" })
+    .max(253);
+
+const positiveInt = z.int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" });
+
+const exchangeSchema = z
+    .object({
+        name: objectName,
+        type: z.enum(["direct", "fanout", "topic", "headers"], {
+            error: "must be direct, fanout, topic or headers",
+        }),
+    })
+    .strict();
+
+const queueSchema = z
+    .object({
+        name: objectName,
+        type: z
+            .enum(["quorum", "classic", "stream"], { error: "must be quorum, classic or stream" })
+            .default("quorum"),
+        deliveryLimit: positiveInt.optional(),
+        deadLetter: z
+            .object({
+                exchange: objectName,
+                routingKey: z.string().min(1, {
+                    error: "must be set: without it dead letters keep their original key and the route cannot be checked",
+                }),
+                strategy: z.enum(["at-least-once", "at-most-once"]).default("at-least-once"),
+            })
+            .strict()
+            .optional(),
+        maxLength: positiveInt.optional(),
+        maxLengthBytes: positiveInt.optional(),
+        overflow: z.enum(["drop-head", "reject-publish"]).optional(),
+    })
+    .strict();
+
+const bindingSchema = z
+    .object({
+        exchange: objectName,
+        queue: objectName,
+        routingKey: z.string().default(""),
+    })
+    .strict();
+
+const publishSchema = z
+    .object({
+        exchange: objectName,
+        routingKeys: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .strict();
+
+const userSchema = z
+    .object({
+        name: userName,
+        secret: z.object({ namespace: k8sLabel, name: k8sSubdomain }).strict(),
+        publishes: z.array(publishSchema).default([]),
+        consumes: z.array(objectName).default([]),
+    })
+    .strict();
+
+const vhostSchema = z
+    .object({
+        name: vhostName,
+        exchanges: z.array(exchangeSchema).default([]),
+        queues: z.array(queueSchema).default([]),
+        bindings: z.array(bindingSchema).default([]),
+        users: z.array(userSchema).default([]),
+    })
+    .strict();
+
+const topologySchema = z
+    .object({ vhosts: z.array(vhostSchema).min(1, { error: "must declare at least one vhost" }) })
+    .strict();
+
+export type TopologyInput = z.input<typeof topologySchema>;
+type ExchangeDecl = z.infer<typeof exchangeSchema>;
+type QueueDecl = z.infer<typeof queueSchema>;
+type BindingDecl = z.infer<typeof bindingSchema>;
+
+export type QueueType = "quorum" | "classic" | "stream";
+
+/** A queue ready to declare: its arguments are what may never change; its policy what may. */
+export interface NormalizedQueue {
+    name: string;
+    type: QueueType;
+    /** Queue arguments as JSON types (sent through `argumentsJson`, never as strings). */
+    arguments: Record<string, string | number>;
+    /** The per-queue policy definition, or undefined when the queue needs none. */
+    policy?: NormalizedPolicy;
+    /** Whether this queue receives dead letters of another queue. */
+    isDeadLetterTarget: boolean;
+}
+
+export interface NormalizedPolicy {
+    name: string;
+    /** Anchored and regex-escaped, so it matches this queue only. */
+    pattern: string;
+    applyTo: "queues";
+    priority: number;
+    /** Values as the provider takes them (strings); integers are sent as JSON integers by the provider. */
+    definition: Record<string, string>;
+}
+
+export interface NormalizedPermissions {
+    configure: string;
+    write: string;
+    read: string;
+}
+
+export interface NormalizedTopicPermission {
+    exchange: string;
+    write: string;
+    read: string;
+}
+
+export interface NormalizedUser {
+    name: string;
+    vhost: string;
+    secret: { namespace: string; name: string };
+    permissions: NormalizedPermissions;
+    topicPermissions: NormalizedTopicPermission[];
+}
+
+export interface NormalizedVhost {
+    name: string;
+    exchanges: ExchangeDecl[];
+    queues: NormalizedQueue[];
+    bindings: BindingDecl[];
+    users: NormalizedUser[];
+}
+
+export interface NormalizedTopology {
+    vhosts: NormalizedVhost[];
+}
+
+/** Escapes a literal for use inside a RabbitMQ (Erlang re / PCRE) regular expression. */
+export function escapeRegex(literal: string): string {
+    return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** `^(a|b)$` for the given literals, or `^$` (matches nothing) when there are none. */
+export function exactAlternation(literals: readonly string[]): string {
+    const unique = [...new Set(literals)].sort();
+    if (unique.length === 0) {
+        return "^$";
+    }
+    return unique.length === 1 ? `^${escapeRegex(unique[0])}$` : `^(${unique.map(escapeRegex).join("|")})$`;
+}
+
+/** AMQP 0-9-1 topic matching: `*` is exactly one word, `#` is zero or more words. */
+export function topicMatches(pattern: string, routingKey: string): boolean {
+    const p = pattern === "" ? [] : pattern.split(".");
+    const k = routingKey === "" ? [] : routingKey.split(".");
+    const memo = new Map<string, boolean>();
+    const match = (i: number, j: number): boolean => {
+        const id = `${i},${j}`;
+        const cached = memo.get(id);
+        if (cached !== undefined) {
+            return cached;
+        }
+        let result: boolean;
+        if (i === p.length) {
+            result = j === k.length;
+        } else if (p[i] === "#") {
+            result = match(i + 1, j) || (j < k.length && match(i, j + 1));
+        } else {
+            result = j < k.length && (p[i] === "*" || p[i] === k[j]) && match(i + 1, j + 1);
+        }
+        memo.set(id, result);
+        return result;
+    };
+    return match(0, 0);
+}
+
+/** The queues a message published to `exchange` with `routingKey` reaches, following the declared bindings. */
+export function routeTargets(
+    exchange: ExchangeDecl,
+    routingKey: string,
+    bindingsBySource: ReadonlyMap<string, readonly BindingDecl[]>,
+): string[] {
+    const bindings = bindingsBySource.get(exchange.name) ?? [];
+    switch (exchange.type) {
+        case "fanout":
+            return bindings.map((b) => b.queue);
+        case "direct":
+            return bindings.filter((b) => b.routingKey === routingKey).map((b) => b.queue);
+        case "topic":
+            return bindings.filter((b) => topicMatches(b.routingKey, routingKey)).map((b) => b.queue);
+        case "headers":
+            return [];
+        default: {
+            const never: never = exchange.type;
+            return never;
+        }
+    }
+}
+
+/** The per-queue policy definition for the settings that must stay changeable without replacing the queue. */
+function queuePolicyDefinition(q: QueueDecl): Record<string, string> | undefined {
+    const d: Record<string, string> = {};
+    if (q.deliveryLimit !== undefined) {
+        d["delivery-limit"] = String(q.deliveryLimit);
+    }
+    if (q.deadLetter !== undefined) {
+        d["dead-letter-exchange"] = q.deadLetter.exchange;
+        d["dead-letter-routing-key"] = q.deadLetter.routingKey;
+        if (q.type === "quorum") {
+            d["dead-letter-strategy"] = q.deadLetter.strategy;
+        }
+    }
+    if (q.maxLength !== undefined) {
+        d["max-length"] = String(q.maxLength);
+    }
+    if (q.maxLengthBytes !== undefined) {
+        d["max-length-bytes"] = String(q.maxLengthBytes);
+    }
+    // At-least-once dead-lettering only works with reject-publish overflow; RabbitMQ silently falls back otherwise.
+    const overflow =
+        q.overflow ??
+        (q.deadLetter?.strategy === "at-least-once" && q.type === "quorum" ? "reject-publish" : undefined);
+    if (overflow !== undefined) {
+        d["overflow"] = overflow;
+    }
+    return Object.keys(d).length > 0 ? d : undefined;
+}
+
+interface ProblemSink {
+    add(path: string, message: string): void;
+}
+
+function checkUnique(names: readonly string[], path: string, what: string, sink: ProblemSink): void {
+    const seen = new Set<string>();
+    names.forEach((n, i) => {
+        if (seen.has(n)) {
+            sink.add(
+                `${path}[${i}].name`,
+                `duplicate ${what} ${JSON.stringify(n)}. Fix: give each ${what} a unique name`,
+            );
+        }
+        seen.add(n);
+    });
+}
+
+function validateQueue(q: QueueDecl, path: string, sink: ProblemSink): void {
+    if (q.type !== "quorum") {
+        if (q.deliveryLimit !== undefined) {
+            sink.add(
+                `${path}.deliveryLimit`,
+                `is supported by quorum queues only (queue ${q.name} is ${q.type}). Fix: remove it or make the queue quorum`,
+            );
+        }
+        if (q.type === "stream" && (q.deadLetter !== undefined || q.overflow !== undefined)) {
+            sink.add(
+                `${path}`,
+                `stream queue ${q.name} cannot dead-letter or overflow. Fix: remove deadLetter and overflow`,
+            );
+        }
+    }
+    if (q.deadLetter?.strategy === "at-least-once" && q.overflow === "drop-head") {
+        sink.add(
+            `${path}.overflow`,
+            `drop-head disables at-least-once dead-lettering of queue ${q.name}. Fix: use overflow reject-publish or remove overflow`,
+        );
+    }
+}
+
+/**
+ * Validates a topology file's content and derives what the components create.
+ * @param input the parsed YAML/JSON of the topology file.
+ * @param source the file name, used in error messages.
+ * @param options.quorumGroupSize the initial number of members of every quorum queue (per stack).
+ */
+export function normalizeTopology(
+    input: unknown,
+    source: string,
+    options: { quorumGroupSize: number },
+): NormalizedTopology {
+    const parsed = topologySchema.safeParse(input);
+    if (!parsed.success) {
+        throw new ConfigError(
+            parsed.error.issues.map((i) => ({
+                key: `${source}: ${formatPath(i.path)}`,
+                message: `${i.message}. Fix: correct this entry in ${source}`,
+            })),
+            `topology (${source})`,
+        );
+    }
+    const problems: ConfigProblem[] = [];
+    const sink: ProblemSink = {
+        add: (path, message) => problems.push({ key: `${source}: ${path}`, message }),
+    };
+    const topology = parsed.data;
+
+    checkUnique(
+        topology.vhosts.map((v) => v.name),
+        "vhosts",
+        "vhost",
+        sink,
+    );
+    checkUnique(
+        topology.vhosts.flatMap((v) => v.users.map((u) => u.name)),
+        "users",
+        "user",
+        sink,
+    );
+    const secretIds = new Set<string>();
+    const vhosts: NormalizedVhost[] = topology.vhosts.map((v, vi) => {
+        const vpath = `vhosts[${vi}]`;
+        checkUnique(
+            v.exchanges.map((e) => e.name),
+            `${vpath}.exchanges`,
+            "exchange",
+            sink,
+        );
+        checkUnique(
+            v.queues.map((q) => q.name),
+            `${vpath}.queues`,
+            "queue",
+            sink,
+        );
+        const exchanges = new Map(v.exchanges.map((e) => [e.name, e]));
+        const queues = new Map(v.queues.map((q) => [q.name, q]));
+        const bindingsBySource = new Map<string, BindingDecl[]>();
+        const bindingIds = new Set<string>();
+        v.bindings.forEach((b, bi) => {
+            const bpath = `${vpath}.bindings[${bi}]`;
+            if (!exchanges.has(b.exchange)) {
+                sink.add(
+                    `${bpath}.exchange`,
+                    `binds from exchange ${JSON.stringify(b.exchange)}, which vhost ${v.name} does not declare. Fix: declare it under exchanges or correct the name`,
+                );
+            }
+            if (!queues.has(b.queue)) {
+                sink.add(
+                    `${bpath}.queue`,
+                    `binds to queue ${JSON.stringify(b.queue)}, which vhost ${v.name} does not declare. Fix: declare it under queues or correct the name`,
+                );
+            }
+            const id = `${b.exchange}\u0000${b.queue}\u0000${b.routingKey}`;
+            if (bindingIds.has(id)) {
+                sink.add(
+                    bpath,
+                    `duplicate binding ${b.exchange} -> ${b.queue} (${JSON.stringify(b.routingKey)}). Fix: remove the duplicate`,
+                );
+            }
+            bindingIds.add(id);
+            bindingsBySource.set(b.exchange, [...(bindingsBySource.get(b.exchange) ?? []), b]);
+        });
+        const deadLetterTargets = new Set<string>();
+        v.queues.forEach((q, qi) => {
+            const qpath = `${vpath}.queues[${qi}]`;
+            validateQueue(q, qpath, sink);
+            if (q.deadLetter === undefined) {
+                return;
+            }
+            const dlx = exchanges.get(q.deadLetter.exchange);
+            if (dlx === undefined) {
+                sink.add(
+                    `${qpath}.deadLetter.exchange`,
+                    `dead-letters to exchange ${JSON.stringify(q.deadLetter.exchange)}, which vhost ${v.name} does not declare. Fix: declare it or correct the name`,
+                );
+                return;
+            }
+            const targets = routeTargets(dlx, q.deadLetter.routingKey, bindingsBySource);
+            if (targets.length === 0) {
+                sink.add(
+                    `${qpath}.deadLetter`,
+                    `dead letters of ${q.name} go to ${dlx.name} with key ${JSON.stringify(q.deadLetter.routingKey)}, but no binding routes that key to a queue, so RabbitMQ would drop them. Fix: add a binding from ${dlx.name} to a dead-letter queue with routingKey ${JSON.stringify(q.deadLetter.routingKey)}`,
+                );
+            }
+            if (targets.includes(q.name)) {
+                sink.add(
+                    `${qpath}.deadLetter`,
+                    `dead letters of ${q.name} route back into ${q.name} itself, an endless loop. Fix: route them to a separate dead-letter queue`,
+                );
+            }
+            targets.forEach((t) => deadLetterTargets.add(t));
+        });
+        const users: NormalizedUser[] = v.users.map((u, ui) => {
+            const upath = `${vpath}.users[${ui}]`;
+            const secretId = `${u.secret.namespace}/${u.secret.name}`;
+            if (secretIds.has(secretId)) {
+                sink.add(
+                    `${upath}.secret`,
+                    `Secret ${secretId} is already written for another user. Fix: give each user its own Secret name`,
+                );
+            }
+            secretIds.add(secretId);
+            const topicPermissions: NormalizedTopicPermission[] = [];
+            u.publishes.forEach((p, pi) => {
+                const ex = exchanges.get(p.exchange);
+                if (ex === undefined) {
+                    sink.add(
+                        `${upath}.publishes[${pi}].exchange`,
+                        `publishes to exchange ${JSON.stringify(p.exchange)}, which vhost ${v.name} does not declare. Fix: declare it or correct the name`,
+                    );
+                } else if (ex.type === "topic") {
+                    if (p.routingKeys === undefined) {
+                        sink.add(
+                            `${upath}.publishes[${pi}].routingKeys`,
+                            `must list the routing keys ${u.name} may publish to topic exchange ${ex.name} (they become a topic permission). Fix: add routingKeys`,
+                        );
+                    } else {
+                        topicPermissions.push({
+                            exchange: ex.name,
+                            write: exactAlternation(p.routingKeys),
+                            read: "^$",
+                        });
+                    }
+                }
+            });
+            u.consumes.forEach((qn, ci) => {
+                if (!queues.has(qn)) {
+                    sink.add(
+                        `${upath}.consumes[${ci}]`,
+                        `consumes from queue ${JSON.stringify(qn)}, which vhost ${v.name} does not declare. Fix: declare it or correct the name`,
+                    );
+                }
+            });
+            return {
+                name: u.name,
+                vhost: v.name,
+                secret: u.secret,
+                permissions: {
+                    configure: "^$",
+                    write: exactAlternation(u.publishes.map((p) => p.exchange)),
+                    read: exactAlternation(u.consumes),
+                },
+                topicPermissions,
+            };
+        });
+        const normalizedQueues: NormalizedQueue[] = v.queues.map((q) => {
+            const definition = queuePolicyDefinition(q);
+            const queueArguments: Record<string, string | number> =
+                q.type === "quorum"
+                    ? { "x-queue-type": "quorum", "x-quorum-initial-group-size": options.quorumGroupSize }
+                    : { "x-queue-type": q.type };
+            return {
+                name: q.name,
+                type: q.type,
+                arguments: queueArguments,
+                isDeadLetterTarget: deadLetterTargets.has(q.name),
+                ...(definition === undefined
+                    ? {}
+                    : {
+                          policy: {
+                              name: q.name,
+                              pattern: `^${escapeRegex(q.name)}$`,
+                              applyTo: "queues" as const,
+                              priority: 10,
+                              definition,
+                          },
+                      }),
+            };
+        });
+        return {
+            name: v.name,
+            exchanges: v.exchanges,
+            queues: normalizedQueues,
+            bindings: v.bindings,
+            users,
+        };
+    });
+    if (problems.length > 0) {
+        throw new ConfigError(problems, `topology (${source})`);
+    }
+    return { vhosts };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+    return path
+        .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+        .join("");
+}
