@@ -9,6 +9,8 @@ export default tseslint.config(
     {
         files: ["**/*.ts"],
         plugins: { "@pulumi": pulumi },
+        // Pulumi's rules need type information (they look for Output values in template literals).
+        languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
         rules: {
             "@pulumi/no-output-in-template-literal": "error",
             "@pulumi/no-output-instance-in-template-literal": "error",

@@ -184,6 +184,7 @@ function loadProgram(programFile: string): void {
             delete require.cache[key];
         }
     }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- re-running the program needs a fresh require
     require(programFile);
 }
 
@@ -250,6 +251,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
     const programFile = path.join(projectDir, "bin", "index.js");
     await runtime.runInPulumiStack(async () => {
         loadProgram(programFile);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program's exports are the stack outputs
         return require(programFile);
     });
     await runtime.waitForRPCs();
