@@ -97,6 +97,7 @@ default_permissions.read = .*
 default_permissions.write = .*
 loopback_users = none
 disk_free_limit.absolute = 50MB
+collect_statistics_interval = 1000
 EOF
     echo '[rabbitmq_management].' >"$dir/enabled_plugins"
 }

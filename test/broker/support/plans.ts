@@ -1,0 +1,74 @@
+/**
+ * The plans the suite replays: the real `plan --json --show-secrets` output of each stack, rendered by the
+ * compiled plan tool (bin/tools/plan.js). BROKER_TEST_PLAN_DIR=<dir> uses <dir>/<stack>.plan.json instead
+ * (for example test/broker/fixtures while developing without the plan tool).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Plan, loadPlanFile, planToolPath, renderPlan } from "../../../lib/verify/plan";
+import { Model, buildModel } from "../../../lib/verify/model";
+import { repoRoot } from "./brokers";
+
+export const STACKS = ["dev", "prod"] as const;
+export type Stack = (typeof STACKS)[number];
+
+const cache = new Map<string, Plan>();
+
+export function stackPlan(stack: string, configFile?: string): Plan {
+    const key = `${stack}|${configFile ?? ""}`;
+    let plan = cache.get(key);
+    if (!plan) {
+        const dir = process.env.BROKER_TEST_PLAN_DIR;
+        if (dir && !configFile) {
+            plan = loadPlanFile(path.resolve(repoRoot, dir, `${stack}.plan.json`));
+        } else {
+            if (!fs.existsSync(planToolPath())) {
+                throw new Error(
+                    `no plan tool at ${planToolPath()} (run npm run build), and BROKER_TEST_PLAN_DIR is unset`,
+                );
+            }
+            plan = renderPlan({ stack, configFile, showSecrets: true, cwd: repoRoot });
+        }
+        cache.set(key, plan);
+    }
+    return plan;
+}
+
+export function stackModel(stack: string, configFile?: string): Model {
+    const model = buildModel(stackPlan(stack, configFile));
+    if (model.problems.length > 0) {
+        throw new Error(`plan of stack ${stack} cannot be replayed:\n  ${model.problems.join("\n  ")}`);
+    }
+    return model;
+}
+
+export interface AppSecret {
+    urn: string;
+    namespace: string;
+    name: string;
+    data: Record<string, string>;
+}
+
+/** The app credential Secrets (kubernetes Secrets whose stringData has an AMQP_URL). */
+export function appSecrets(plan: Plan): AppSecret[] {
+    return plan.resources
+        .filter((r) => r.type === "kubernetes:core/v1:Secret")
+        .map((r) => {
+            const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+            return {
+                urn: r.urn,
+                namespace: String(meta.namespace ?? ""),
+                name: String(meta.name ?? r.name),
+                data: (r.inputs.stringData ?? {}) as Record<string, string>,
+            };
+        })
+        .filter((s) => typeof s.data.AMQP_URL === "string");
+}
+
+export function secretOf(plan: Plan, username: string): AppSecret {
+    const s = appSecrets(plan).find((x) => x.data.username === username);
+    if (!s) {
+        throw new Error(`stack ${plan.stack}: no app Secret with username '${username}'`);
+    }
+    return s;
+}
