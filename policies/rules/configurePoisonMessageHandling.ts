@@ -4,6 +4,31 @@ import { BINDING, EXCHANGE, QUEUE, RABBITMQ_POLICY } from "../lib/tokens";
 import type { BindingProps, ExchangeProps, QueueProps, RabbitmqPolicyProps } from "../lib/types";
 import { Unknowns, describe } from "../lib/validation";
 
+/** Whether a binding with `pattern` on an exchange of `type` routes a message with routing key `key`. */
+function routes(type: string | undefined, pattern: string, key: string): boolean {
+    switch (type) {
+        case "direct":
+            return pattern === key;
+        case "topic":
+            return topicMatches(pattern.split("."), key.split("."));
+        default:
+            // fanout routes everything; headers exchanges match on headers, which a policy can't see.
+            return true;
+    }
+}
+
+/** AMQP topic matching: `*` is one word, `#` is zero or more. */
+function topicMatches(pattern: string[], words: string[]): boolean {
+    if (pattern.length === 0) {
+        return words.length === 0;
+    }
+    const [head, ...rest] = pattern;
+    if (head === "#") {
+        return topicMatches(rest, words) || (words.length > 0 && topicMatches(pattern, words.slice(1)));
+    }
+    return words.length > 0 && (head === "*" || head === words[0]) && topicMatches(rest, words.slice(1));
+}
+
 /**
  * Checks that poison messages leave quorum queues and land somewhere. Without a delivery limit a message that
  * crashes its consumer is redelivered for ever; a dead-letter exchange that does not exist, or that no queue
@@ -25,21 +50,19 @@ export const configurePoisonMessageHandling: StackValidationPolicy = {
         const bindings = ofType(BINDING);
         const queues = ofType(QUEUE);
 
-        /** A queue named `name` in `vhost` that `exchange` routes to through a declared binding. */
-        const boundQueue = (exchange: string, vhost: string): boolean =>
-            bindings.some((b) => {
-                const binding = b.props as BindingProps;
-                return (
-                    binding.source === exchange &&
-                    vhostOf(binding) === vhost &&
-                    (binding.destinationType ?? "queue") === "queue" &&
+        /** Declared queues that `exchange` routes a message with `key` to (any bound queue if `key` is unset). */
+        const routedQueues = (exchange: ExchangeProps, vhost: string, key: string | undefined): string[] =>
+            bindings
+                .map((b) => b.props as BindingProps)
+                .filter((b) => b.source === exchange.name && vhostOf(b) === vhost)
+                .filter((b) => (b.destinationType ?? "queue") === "queue")
+                .filter((b) =>
                     queues.some(
-                        (q) =>
-                            (q.props as QueueProps).name === binding.destination &&
-                            vhostOf(q.props) === vhost,
-                    )
-                );
-            });
+                        (q) => (q.props as QueueProps).name === b.destination && vhostOf(q.props) === vhost,
+                    ),
+                )
+                .filter((b) => key === undefined || routes(exchange.settings?.type, b.routingKey ?? "", key))
+                .map((b) => b.destination as string);
 
         for (const q of queues) {
             unknowns.read(() => {
@@ -93,19 +116,24 @@ export const configurePoisonMessageHandling: StackValidationPolicy = {
                     }
                     return;
                 }
-                const exists = exchanges.some(
-                    (e) => (e.props as ExchangeProps).name === dlx && vhostOf(e.props) === vhost,
-                );
-                if (!exists) {
+                const exchange = exchanges
+                    .map((e) => e.props as ExchangeProps)
+                    .find((e) => e.name === dlx && vhostOf(e) === vhost);
+                const keyArg = values.get("x-dead-letter-routing-key");
+                const key =
+                    keyArg !== undefined ? String(keyArg.value) : definition["dead-letter-routing-key"];
+                if (exchange === undefined) {
                     reportViolation(
                         `${describe(q)} dead-letters to exchange "${dlx}"${source}, which is not declared in vhost ` +
                             `"${vhost}"; dead-lettered messages are dropped. Declare the exchange and bind a queue to it.`,
                         q.urn,
                     );
-                } else if (!boundQueue(dlx, vhost)) {
+                } else if (routedQueues(exchange, vhost, key).length === 0) {
+                    const withKey = key === undefined ? "" : ` with routing key "${key}"`;
                     reportViolation(
-                        `${describe(q)} dead-letters to exchange "${dlx}"${source}, but no declared queue is bound to ` +
-                            "it; dead-lettered messages are dropped. Bind a dead-letter queue to the exchange.",
+                        `${describe(q)} dead-letters to exchange "${dlx}"${withKey}${source}, but no binding routes ` +
+                            "that to a declared queue; dead-lettered messages are dropped. Bind a dead-letter queue " +
+                            "to the exchange for that routing key.",
                         q.urn,
                     );
                 }
