@@ -87,14 +87,14 @@ const schema = z
         image: imageRef,
         replicas: z
             .int({ error: "must be a whole number" })
-            .min(1, { error: "must be at least 1" })
-            .max(9, { error: "must be at most 9 (the Cluster Operator tests 1, 3 and 5 nodes)" })
+            .min(1, { error: "must be at least 1", abort: true })
+            .max(9, { error: "must be at most 9 (the Cluster Operator tests 1, 3 and 5 nodes)", abort: true })
             .refine((n) => n % 2 === 1, {
                 error: "must be odd: an even cluster tolerates no more node failures than the next smaller odd one, and a 50/50 partition stops both halves",
             }),
         quorumGroupSize: z
             .int({ error: "must be a whole number" })
-            .min(1, { error: "must be at least 1" })
+            .min(1, { error: "must be at least 1", abort: true })
             .refine((n) => n % 2 === 1, {
                 error: "must be odd: an even quorum group tolerates no more member failures than the next smaller odd one",
             }),
@@ -388,7 +388,8 @@ export function parsePlatformConfig(
         }
         const converted = convert(type, rawValue);
         if ("problem" in converted) {
-            problems.push({ key: fullKey, message: converted.problem });
+            const example = KEYS[k as keyof typeof KEYS].example;
+            problems.push({ key: fullKey, message: `${converted.problem}. Fix: ${setHint(k, example)}` });
         } else {
             values[k] = converted.value;
         }

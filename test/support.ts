@@ -1,0 +1,64 @@
+/** Shared test helpers: cached offline renders of the shipped stacks, and lookups into a plan. */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { Plan, PlanResource, renderStack, RenderedStack, RenderOptions } from "../lib/render";
+import { projectRoot } from "../lib/project";
+
+const cache = new Map<string, Promise<RenderedStack>>();
+
+/** Renders a stack once per set of options for the whole run (renders are deterministic). */
+export function rendered(options: RenderOptions): Promise<RenderedStack> {
+    const key = JSON.stringify(options);
+    if (!cache.has(key)) {
+        cache.set(key, renderStack(options));
+    }
+    return cache.get(key)!;
+}
+
+export function byType(plan: Plan, type: string): PlanResource[] {
+    return plan.resources.filter((r) => r.type === type);
+}
+
+export function one(plan: Plan, type: string, name: string): PlanResource {
+    const found = plan.resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected exactly one ${type} ${name}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+/** Every URN a resource waits on, directly or through its dependencies and parents. */
+export function transitiveDependencies(plan: Plan, urn: string): Set<string> {
+    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const stack = [urn];
+    while (stack.length > 0) {
+        const r = byUrn.get(stack.pop()!);
+        for (const next of [...(r?.dependencies ?? []), ...(r?.parent ? [r.parent] : [])]) {
+            if (!seen.has(next)) {
+                seen.add(next);
+                stack.push(next);
+            }
+        }
+    }
+    return seen;
+}
+
+/** Writes a stack file variant to a temporary directory and returns its path. */
+export function stackFile(name: string, config: Record<string, unknown>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rmq-stack-"));
+    const file = path.join(dir, `Pulumi.${name}.yaml`);
+    const lines = ["config:", ...Object.entries(config).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)];
+    fs.writeFileSync(file, `${lines.join("\n")}\n`);
+    return file;
+}
+
+/** The shipped stack file's config, to derive variants from. */
+export function shippedStackConfig(stack: string): Record<string, unknown> {
+    const doc = YAML.parse(fs.readFileSync(path.join(projectRoot(), `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    return doc.config;
+}

@@ -1,0 +1,153 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ConfigError } from "../lib/config";
+import { projectRoot } from "../lib/project";
+import { escapeRegex, exactAlternation, normalizeTopology, topicMatches } from "../lib/topology";
+
+const shipped = () => YAML.parse(fs.readFileSync(path.join(projectRoot(), "topology.yaml"), "utf8")) as unknown;
+const normalize = (input: unknown) => normalizeTopology(input, "t.yaml", { quorumGroupSize: 3 });
+
+function problemsOf(input: unknown): string[] {
+    try {
+        normalize(input);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return e.problems.map((p) => `${p.key}: ${p.message}`);
+    }
+    throw new Error("expected the topology to be rejected");
+}
+
+/** A minimal valid vhost to break one field at a time. */
+function vhost(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        name: "/v",
+        exchanges: [{ name: "ex", type: "direct" }],
+        queues: [{ name: "q", deliveryLimit: 3, deadLetter: { exchange: "ex", routingKey: "dead" } }, { name: "q.dlq" }],
+        bindings: [
+            { exchange: "ex", queue: "q", routingKey: "work" },
+            { exchange: "ex", queue: "q.dlq", routingKey: "dead" },
+        ],
+        users: [{ name: "app", secret: { namespace: "ns", name: "app-rabbitmq" }, publishes: [{ exchange: "ex" }], consumes: ["q"] }],
+        ...overrides,
+    };
+}
+
+describe("topology (lib/topology.ts)", function () {
+    it("derives quorum arguments, per-queue policies and least-privilege permissions from the shipped file", function () {
+        const t = normalizeTopology(shipped(), "topology.yaml", { quorumGroupSize: 5 });
+        const carpeta = t.vhosts.find((v) => v.name === "/carpeta")!;
+        const deletion = carpeta.queues.find((q) => q.name === "documento.deletion.queue")!;
+        assert.deepStrictEqual(deletion.arguments, { "x-queue-type": "quorum", "x-quorum-initial-group-size": 5 });
+        assert.deepStrictEqual(deletion.policy, {
+            name: "documento.deletion.queue",
+            pattern: "^documento\\.deletion\\.queue$",
+            applyTo: "queues",
+            priority: 10,
+            definition: {
+                "delivery-limit": "3",
+                "dead-letter-exchange": "documento.events",
+                "dead-letter-routing-key": "documento.deletion.dlq",
+                "dead-letter-strategy": "at-least-once",
+                overflow: "reject-publish",
+            },
+        });
+        assert.strictEqual(carpeta.queues.find((q) => q.name === "documento.deletion.dlq")!.isDeadLetterTarget, true);
+        const producer = carpeta.users.find((u) => u.name === "documento-producer")!;
+        assert.deepStrictEqual(producer.permissions, { configure: "^$", write: "^documento\\.events$", read: "^$" });
+        assert.deepStrictEqual(producer.topicPermissions, [
+            { exchange: "documento.events", write: "^documento\\.deletion\\.requested$", read: "^$" },
+        ]);
+        const worker = t.vhosts.find((v) => v.name === "/engine")!.users.find((u) => u.name === "engine-worker")!;
+        assert.deepStrictEqual(worker.permissions, {
+            configure: "^$",
+            write: "^engine:events$",
+            read: "^(engine:events:worker|engine:tasks)$",
+        });
+    });
+
+    it("rejects a dead-letter route to nowhere (the ADR's missing DLQ binding)", function () {
+        const v = vhost({ bindings: [{ exchange: "ex", queue: "q", routingKey: "work" }] });
+        assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
+            't.yaml: vhosts[0].queues[0].deadLetter: dead letters of q go to ex with key "dead", but no binding routes that key to a queue, so RabbitMQ would drop them. Fix: add a binding from ex to a dead-letter queue with routingKey "dead"',
+        ]);
+    });
+
+    it("rejects dead letters routed back into their own queue", function () {
+        const v = vhost({ bindings: [{ exchange: "ex", queue: "q", routingKey: "dead" }] });
+        assert.match(problemsOf({ vhosts: [v] })[0], /route back into q itself, an endless loop/);
+    });
+
+    it("rejects bindings, publishers and consumers that name nothing", function () {
+        const v = vhost({
+            bindings: [
+                { exchange: "nope", queue: "q", routingKey: "work" },
+                { exchange: "ex", queue: "q.dlq", routingKey: "dead" },
+            ],
+            users: [{ name: "app", secret: { namespace: "ns", name: "s" }, publishes: [{ exchange: "gone" }], consumes: ["missing"] }],
+        });
+        assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
+            't.yaml: vhosts[0].bindings[0].exchange: binds from exchange "nope", which vhost /v does not declare. Fix: declare it under exchanges or correct the name',
+            't.yaml: vhosts[0].users[0].publishes[0].exchange: publishes to exchange "gone", which vhost /v does not declare. Fix: declare it or correct the name',
+            't.yaml: vhosts[0].users[0].consumes[0]: consumes from queue "missing", which vhost /v does not declare. Fix: declare it or correct the name',
+        ]);
+    });
+
+    it("rejects duplicate names and duplicate Secrets", function () {
+        const v = vhost({
+            queues: [{ name: "q" }, { name: "q" }, { name: "q.dlq" }],
+            users: [
+                { name: "a", secret: { namespace: "ns", name: "s" } },
+                { name: "b", secret: { namespace: "ns", name: "s" } },
+            ],
+        });
+        assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
+            't.yaml: vhosts[0].queues[1].name: duplicate queue "q". Fix: give each queue a unique name',
+            "t.yaml: vhosts[0].users[1].secret: Secret ns/s is already written for another user. Fix: give each user its own Secret name",
+        ]);
+    });
+
+    it("rejects names the broker or the provider cannot handle", function () {
+        const bad = (queueName: string) => problemsOf({ vhosts: [vhost({ queues: [{ name: queueName }], bindings: [], users: [] })] })[0];
+        assert.match(bad("amq.reserved"), /must not start with 'amq\.'/);
+        assert.match(bad("has@at"), /an '@' breaks its resource IDs/);
+        assert.match(bad("a/b"), /a '\/' breaks the provider's binding IDs/);
+        assert.match(
+            problemsOf({ vhosts: [vhost({ users: [{ name: "guest", secret: { namespace: "ns", name: "s" } }] })] })[0],
+            /^t\.yaml: vhosts\[0\]\.users\[0\]\.name: must not be 'guest'/,
+        );
+    });
+
+    it("rejects settings a queue type does not support", function () {
+        const v = vhost({ queues: [{ name: "s", type: "stream", deliveryLimit: 3 }], bindings: [], users: [] });
+        assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
+            "t.yaml: vhosts[0].queues[0].deliveryLimit: is supported by quorum queues only (queue s is stream). Fix: remove it or make the queue quorum",
+        ]);
+    });
+
+    it("requires routing keys for publishers to topic exchanges (they become topic permissions)", function () {
+        const v = vhost({ exchanges: [{ name: "ex", type: "topic" }] });
+        assert.match(problemsOf({ vhosts: [v] })[0], /^t\.yaml: vhosts\[0\]\.users\[0\]\.publishes\[0\]\.routingKeys: must list the routing keys/);
+    });
+
+    it("reports schema errors with their path", function () {
+        assert.deepStrictEqual(problemsOf({ vhosts: [vhost({ exchanges: [{ name: "ex", type: "fan" }] })] }), [
+            "t.yaml: vhosts[0].exchanges[0].type: must be direct, fanout, topic or headers. Fix: correct this entry in t.yaml",
+        ]);
+    });
+
+    it("matches topic routing keys like the broker", function () {
+        assert.strictEqual(topicMatches("documento.deletion.*", "documento.deletion.dlq"), true);
+        assert.strictEqual(topicMatches("documento.*", "documento.deletion.dlq"), false);
+        assert.strictEqual(topicMatches("documento.#", "documento.deletion.dlq"), true);
+        assert.strictEqual(topicMatches("#", ""), true);
+        assert.strictEqual(topicMatches("a.#.z", "a.z"), true);
+    });
+
+    it("escapes names for anchored policy patterns and permissions", function () {
+        assert.strictEqual(escapeRegex("a.b*c(d)"), "a\\.b\\*c\\(d\\)");
+        assert.strictEqual(exactAlternation([]), "^$");
+        assert.strictEqual(exactAlternation(["b.x", "a"]), "^(a|b\\.x)$");
+    });
+});
