@@ -35,7 +35,7 @@ export function queueArguments(props: QueueProps): QueueArguments {
         return { values };
     }
     if (typeof parsed !== "object" || Array.isArray(parsed)) {
-        return { values, jsonError: "it is not a JSON object" };
+        return { values, jsonError: `it holds ${Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`}` };
     }
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
         values.set(k, { value: v, source: "argumentsJson" });

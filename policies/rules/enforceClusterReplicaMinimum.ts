@@ -47,8 +47,8 @@ export const enforceClusterReplicaMinimum: ResourceValidationPolicy = {
         }
         if (replicas % 2 === 0) {
             reportViolation(
-                `${label} has spec.replicas ${replicas}, an even number; quorum needs a majority, so an even ` +
-                    `count tolerates no more failures than ${replicas - 1}. Set spec.replicas to an odd number.`,
+                `${label} has spec.replicas ${replicas}, an even number; quorum needs a majority, so ${replicas} ` +
+                    `replicas tolerate no more node failures than ${replicas - 1} do. Set spec.replicas to an odd number.`,
             );
         }
     }),

@@ -40,10 +40,12 @@ export const enforceInstallOrdering: StackValidationPolicy = {
         const names = (rs: PolicyResource[], fallback: string) =>
             rs.length === 0 ? fallback : rs.map(describe).join(", ");
 
-        for (const op of operators) {
+        // cert-manager (installCertManager: false) or the broker (mode: external) may live outside the stack;
+        // then there is no edge to check, only the edges between what the stack does contain.
+        for (const op of certManagers.length === 0 ? [] : operators) {
             if (!reaches(op, certManagers)) {
                 reportViolation(
-                    `${describe(op)} does not depend on cert-manager (${names(certManagers, "none in the stack")}); ` +
+                    `${describe(op)} does not depend on cert-manager (${names(certManagers, "")}); ` +
                         "the operator's webhooks need cert-manager's certificates, and cert-manager must outlive " +
                         "the operator on destroy. Add dependsOn: [certManager] to the operator resources.",
                     op.urn,
@@ -60,13 +62,13 @@ export const enforceInstallOrdering: StackValidationPolicy = {
                 );
             }
         }
-        const topology = all.filter(
+        const topology = (clusters.length === 0 ? [] : all).filter(
             (r) => r.type.startsWith(RABBITMQ_TOPOLOGY_PREFIX) || r.type === RABBITMQ_PROVIDER,
         );
         for (const t of topology) {
             if (!reaches(t, clusters)) {
                 reportViolation(
-                    `${describe(t)} does not depend on a RabbitmqCluster (${names(clusters, "none in the stack")}); ` +
+                    `${describe(t)} does not depend on a RabbitmqCluster (${names(clusters, "")}); ` +
                         "it could be created before the broker exists or outlive it on destroy. Make the rabbitmq " +
                         "provider's endpoint and credentials come from the cluster, and use that provider.",
                     t.urn,

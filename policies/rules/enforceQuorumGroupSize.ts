@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { definitionInteger, queueArguments } from "../lib/queues";
 import { clustersOf } from "../lib/topology";
-import { QUEUE, RABBITMQ_POLICY } from "../lib/tokens";
+import { QUEUE, RABBITMQ_CLUSTER, RABBITMQ_POLICY } from "../lib/tokens";
 import type { QueueProps, RabbitmqClusterProps, RabbitmqPolicyProps } from "../lib/types";
 import { Unknowns, describe } from "../lib/validation";
 
@@ -35,9 +35,11 @@ export const enforceQuorumGroupSize: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { minGroupSize } = args.getConfig<Required<EnforceQuorumGroupSizeArgs>>();
         const unknowns = new Unknowns();
+        const stackHasCluster = args.resources.some((r) => r.type === RABBITMQ_CLUSTER);
         const check = (r: PolicyResource, what: string, size: number) => {
             const clusters = clustersOf(r, args.resources);
-            if (clusters.length === 0) {
+            // With no RabbitmqCluster in the stack (mode: external) the broker's size is not known here.
+            if (clusters.length === 0 && stackHasCluster) {
                 reportViolation(
                     `${describe(r)} sets ${what} ${size} but no RabbitmqCluster is reachable through its provider's ` +
                         "dependencies, so the size can't be checked against the cluster. Make the rabbitmq " +

@@ -50,9 +50,12 @@ export const enforceQuorumQueues: ResourceValidationPolicy = {
             );
         }
         if (queue.settings?.durable !== true) {
+            const observed =
+                queue.settings?.durable === undefined
+                    ? "does not set settings.durable (the provider defaults it to false)"
+                    : "has settings.durable false";
             reportViolation(
-                `${label} has settings.durable ${JSON.stringify(queue.settings?.durable)} (the provider's ` +
-                    "default is false); quorum queues must be durable and the broker rejects them otherwise. " +
+                `${label} ${observed}; quorum queues must be durable and the broker rejects them otherwise. ` +
                     "Set settings.durable to true.",
             );
         }
