@@ -188,7 +188,18 @@ function loadProgram(programFile: string): void {
     require(programFile);
 }
 
-/** Renders one stack. Rejects with the program's error (for example a ConfigError) if it fails. */
+/** The program failed; `registered` is what it had registered by then (the root Stack only, for config errors). */
+export class RenderFailure extends Error {
+    constructor(
+        readonly cause: Error,
+        readonly registered: PlanResource[],
+    ) {
+        super(cause.message);
+        this.name = "RenderFailure";
+    }
+}
+
+/** Renders one stack. Rejects with a RenderFailure carrying the program's error (for example a ConfigError). */
 export async function renderStack(options: RenderOptions): Promise<RenderedStack> {
     const projectDir = options.projectDir ?? projectRoot();
     const preview = options.preview ?? false;
@@ -249,12 +260,16 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
     };
 
     const programFile = path.join(projectDir, "bin", "index.js");
-    await runtime.runInPulumiStack(async () => {
-        loadProgram(programFile);
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program's exports are the stack outputs
-        return require(programFile);
-    });
-    await runtime.waitForRPCs();
+    try {
+        await runtime.runInPulumiStack(async () => {
+            loadProgram(programFile);
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program's exports are the stack outputs
+            return require(programFile);
+        });
+        await runtime.waitForRPCs();
+    } catch (e) {
+        throw new RenderFailure(e instanceof Error ? e : new Error(String(e)), resources);
+    }
     return {
         plan: {
             project,

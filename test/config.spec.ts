@@ -24,11 +24,25 @@ describe("stack configuration (lib/config.ts)", function () {
         const dev = parsePlatformConfig(devConfig());
         const prod = parsePlatformConfig(loadStackConfig(projectRoot(), "prod").config);
         assert.deepStrictEqual(
-            [dev.replicas, dev.quorumGroupSize, dev.memory, dev.antiAffinity, dev.protect, dev.managementService],
+            [
+                dev.replicas,
+                dev.quorumGroupSize,
+                dev.memory,
+                dev.antiAffinity,
+                dev.protect,
+                dev.managementService,
+            ],
             [3, 3, "1Gi", "preferred", false, "NodePort"],
         );
         assert.deepStrictEqual(
-            [prod.replicas, prod.quorumGroupSize, prod.memory, prod.antiAffinity, prod.protect, prod.managementService],
+            [
+                prod.replicas,
+                prod.quorumGroupSize,
+                prod.memory,
+                prod.antiAffinity,
+                prod.protect,
+                prod.managementService,
+            ],
             [5, 5, "10Gi", "required", true, "LoadBalancer"],
         );
         assert.strictEqual(prod.operatorVersion, "v2.22.3");
@@ -94,18 +108,27 @@ describe("stack configuration (lib/config.ts)", function () {
 
     it("requires a way to reach the management API", function () {
         const [problem] = problemsOf({ [key("managementService")]: "none" });
-        assert.match(problem, /^rabbitmq-platform:managementEndpoint: the management API must be reachable from where `pulumi up` runs/);
+        assert.match(
+            problem,
+            /^rabbitmq-platform:managementEndpoint: the management API must be reachable from where `pulumi up` runs/,
+        );
         assert.match(problem, /Fix: pulumi config set rabbitmq-platform:managementService LoadBalancer/);
     });
 
     it("refuses an endpoint with a trailing slash (the provider would get 405 EOF)", function () {
         const [problem] = problemsOf({ [key("managementEndpoint")]: "http://127.0.0.1:15672/" });
-        assert.match(problem, /^rabbitmq-platform:managementEndpoint: must be http\(s\):\/\/host:port with no path and no trailing slash/);
+        assert.match(
+            problem,
+            /^rabbitmq-platform:managementEndpoint: must be http\(s\):\/\/host:port with no path and no trailing slash/,
+        );
     });
 
     it("refuses an open or missing source range on a LoadBalancer management Service", function () {
         const lb = { [key("managementService")]: "LoadBalancer" };
-        assert.match(problemsOf(lb)[0], /^rabbitmq-platform:managementSourceRanges: must list the CIDRs allowed/);
+        assert.match(
+            problemsOf(lb)[0],
+            /^rabbitmq-platform:managementSourceRanges: must list the CIDRs allowed/,
+        );
         assert.match(
             problemsOf({ ...lb, [key("managementSourceRanges")]: '["0.0.0.0/0"]' })[0],
             /^rabbitmq-platform:managementSourceRanges: must not contain 0.0.0.0\/0/,
@@ -113,7 +136,10 @@ describe("stack configuration (lib/config.ts)", function () {
     });
 
     it("refuses unpinned images", function () {
-        assert.match(problemsOf({ [key("image")]: "rabbitmq" })[0], /^rabbitmq-platform:image: must be a pinned image reference/);
+        assert.match(
+            problemsOf({ [key("image")]: "rabbitmq" })[0],
+            /^rabbitmq-platform:image: must be a pinned image reference/,
+        );
     });
 
     it("lists every missing external-broker setting at once", function () {
@@ -130,6 +156,9 @@ describe("stack configuration (lib/config.ts)", function () {
     });
 
     it("refuses a CPU request above its limit", function () {
-        assert.match(problemsOf({ [key("cpuRequest")]: "2", [key("cpuLimit")]: "500m" })[0], /^rabbitmq-platform:cpuRequest: must not exceed cpuLimit \(got 2 > 500m\)/);
+        assert.match(
+            problemsOf({ [key("cpuRequest")]: "2", [key("cpuLimit")]: "500m" })[0],
+            /^rabbitmq-platform:cpuRequest: must not exceed cpuLimit \(got 2 > 500m\)/,
+        );
     });
 });

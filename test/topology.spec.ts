@@ -6,7 +6,8 @@ import { ConfigError } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { escapeRegex, exactAlternation, normalizeTopology, topicMatches } from "../lib/topology";
 
-const shipped = () => YAML.parse(fs.readFileSync(path.join(projectRoot(), "topology.yaml"), "utf8")) as unknown;
+const shipped = () =>
+    YAML.parse(fs.readFileSync(path.join(projectRoot(), "topology.yaml"), "utf8")) as unknown;
 const normalize = (input: unknown) => normalizeTopology(input, "t.yaml", { quorumGroupSize: 3 });
 
 function problemsOf(input: unknown): string[] {
@@ -24,12 +25,22 @@ function vhost(overrides: Record<string, unknown> = {}): Record<string, unknown>
     return {
         name: "/v",
         exchanges: [{ name: "ex", type: "direct" }],
-        queues: [{ name: "q", deliveryLimit: 3, deadLetter: { exchange: "ex", routingKey: "dead" } }, { name: "q.dlq" }],
+        queues: [
+            { name: "q", deliveryLimit: 3, deadLetter: { exchange: "ex", routingKey: "dead" } },
+            { name: "q.dlq" },
+        ],
         bindings: [
             { exchange: "ex", queue: "q", routingKey: "work" },
             { exchange: "ex", queue: "q.dlq", routingKey: "dead" },
         ],
-        users: [{ name: "app", secret: { namespace: "ns", name: "app-rabbitmq" }, publishes: [{ exchange: "ex" }], consumes: ["q"] }],
+        users: [
+            {
+                name: "app",
+                secret: { namespace: "ns", name: "app-rabbitmq" },
+                publishes: [{ exchange: "ex" }],
+                consumes: ["q"],
+            },
+        ],
         ...overrides,
     };
 }
@@ -39,7 +50,10 @@ describe("topology (lib/topology.ts)", function () {
         const t = normalizeTopology(shipped(), "topology.yaml", { quorumGroupSize: 5 });
         const carpeta = t.vhosts.find((v) => v.name === "/carpeta")!;
         const deletion = carpeta.queues.find((q) => q.name === "documento.deletion.queue")!;
-        assert.deepStrictEqual(deletion.arguments, { "x-queue-type": "quorum", "x-quorum-initial-group-size": 5 });
+        assert.deepStrictEqual(deletion.arguments, {
+            "x-queue-type": "quorum",
+            "x-quorum-initial-group-size": 5,
+        });
         assert.deepStrictEqual(deletion.policy, {
             name: "documento.deletion.queue",
             pattern: "^documento\\.deletion\\.queue$",
@@ -53,13 +67,22 @@ describe("topology (lib/topology.ts)", function () {
                 overflow: "reject-publish",
             },
         });
-        assert.strictEqual(carpeta.queues.find((q) => q.name === "documento.deletion.dlq")!.isDeadLetterTarget, true);
+        assert.strictEqual(
+            carpeta.queues.find((q) => q.name === "documento.deletion.dlq")!.isDeadLetterTarget,
+            true,
+        );
         const producer = carpeta.users.find((u) => u.name === "documento-producer")!;
-        assert.deepStrictEqual(producer.permissions, { configure: "^$", write: "^documento\\.events$", read: "^$" });
+        assert.deepStrictEqual(producer.permissions, {
+            configure: "^$",
+            write: "^documento\\.events$",
+            read: "^$",
+        });
         assert.deepStrictEqual(producer.topicPermissions, [
             { exchange: "documento.events", write: "^documento\\.deletion\\.requested$", read: "^$" },
         ]);
-        const worker = t.vhosts.find((v) => v.name === "/engine")!.users.find((u) => u.name === "engine-worker")!;
+        const worker = t.vhosts
+            .find((v) => v.name === "/engine")!
+            .users.find((u) => u.name === "engine-worker")!;
         assert.deepStrictEqual(worker.permissions, {
             configure: "^$",
             write: "^engine:events$",
@@ -85,7 +108,14 @@ describe("topology (lib/topology.ts)", function () {
                 { exchange: "nope", queue: "q", routingKey: "work" },
                 { exchange: "ex", queue: "q.dlq", routingKey: "dead" },
             ],
-            users: [{ name: "app", secret: { namespace: "ns", name: "s" }, publishes: [{ exchange: "gone" }], consumes: ["missing"] }],
+            users: [
+                {
+                    name: "app",
+                    secret: { namespace: "ns", name: "s" },
+                    publishes: [{ exchange: "gone" }],
+                    consumes: ["missing"],
+                },
+            ],
         });
         assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
             't.yaml: vhosts[0].bindings[0].exchange: binds from exchange "nope", which vhost /v does not declare. Fix: declare it under exchanges or correct the name',
@@ -109,18 +139,25 @@ describe("topology (lib/topology.ts)", function () {
     });
 
     it("rejects names the broker or the provider cannot handle", function () {
-        const bad = (queueName: string) => problemsOf({ vhosts: [vhost({ queues: [{ name: queueName }], bindings: [], users: [] })] })[0];
+        const bad = (queueName: string) =>
+            problemsOf({ vhosts: [vhost({ queues: [{ name: queueName }], bindings: [], users: [] })] })[0];
         assert.match(bad("amq.reserved"), /must not start with 'amq\.'/);
         assert.match(bad("has@at"), /an '@' breaks its resource IDs/);
         assert.match(bad("a/b"), /a '\/' breaks the provider's binding IDs/);
         assert.match(
-            problemsOf({ vhosts: [vhost({ users: [{ name: "guest", secret: { namespace: "ns", name: "s" } }] })] })[0],
+            problemsOf({
+                vhosts: [vhost({ users: [{ name: "guest", secret: { namespace: "ns", name: "s" } }] })],
+            })[0],
             /^t\.yaml: vhosts\[0\]\.users\[0\]\.name: must not be 'guest'/,
         );
     });
 
     it("rejects settings a queue type does not support", function () {
-        const v = vhost({ queues: [{ name: "s", type: "stream", deliveryLimit: 3 }], bindings: [], users: [] });
+        const v = vhost({
+            queues: [{ name: "s", type: "stream", deliveryLimit: 3 }],
+            bindings: [],
+            users: [],
+        });
         assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
             "t.yaml: vhosts[0].queues[0].deliveryLimit: is supported by quorum queues only (queue s is stream). Fix: remove it or make the queue quorum",
         ]);
@@ -128,13 +165,19 @@ describe("topology (lib/topology.ts)", function () {
 
     it("requires routing keys for publishers to topic exchanges (they become topic permissions)", function () {
         const v = vhost({ exchanges: [{ name: "ex", type: "topic" }] });
-        assert.match(problemsOf({ vhosts: [v] })[0], /^t\.yaml: vhosts\[0\]\.users\[0\]\.publishes\[0\]\.routingKeys: must list the routing keys/);
+        assert.match(
+            problemsOf({ vhosts: [v] })[0],
+            /^t\.yaml: vhosts\[0\]\.users\[0\]\.publishes\[0\]\.routingKeys: must list the routing keys/,
+        );
     });
 
     it("reports schema errors with their path", function () {
-        assert.deepStrictEqual(problemsOf({ vhosts: [vhost({ exchanges: [{ name: "ex", type: "fan" }] })] }), [
-            "t.yaml: vhosts[0].exchanges[0].type: must be direct, fanout, topic or headers. Fix: correct this entry in t.yaml",
-        ]);
+        assert.deepStrictEqual(
+            problemsOf({ vhosts: [vhost({ exchanges: [{ name: "ex", type: "fan" }] })] }),
+            [
+                "t.yaml: vhosts[0].exchanges[0].type: must be direct, fanout, topic or headers. Fix: correct this entry in t.yaml",
+            ],
+        );
     });
 
     it("matches topic routing keys like the broker", function () {

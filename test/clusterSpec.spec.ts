@@ -1,0 +1,155 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv, { ValidateFunction } from "ajv";
+import * as YAML from "yaml";
+import { buildClusterSpec } from "../lib/clusterSpec";
+import { parsePlatformConfig } from "../lib/config";
+import { projectRoot } from "../lib/project";
+import { loadStackConfig } from "../lib/stackConfig";
+import { one, rendered } from "./support";
+
+const CRD_FILE = "rabbitmq.com_rabbitmqclusters.v2.22.3.yaml";
+
+/** The operator's CRD ships in shared/reference beside the repository (CI has it there); RABBITMQ_CRD overrides. */
+function crdPath(): string {
+    const candidates = [
+        process.env.RABBITMQ_CRD,
+        path.join(projectRoot(), "..", "shared", "reference", CRD_FILE),
+        path.join("/work/shared/reference", CRD_FILE),
+    ].filter((p): p is string => p !== undefined);
+    const found = candidates.find((p) => fs.existsSync(p));
+    if (found === undefined) {
+        throw new Error(
+            `RabbitmqCluster CRD not found (looked in ${candidates.join(", ")}); set RABBITMQ_CRD.`,
+        );
+    }
+    return found;
+}
+
+type Schema = Record<string, unknown>;
+
+/**
+ * The API server prunes fields a structural schema does not declare, silently: a misspelt field would vanish.
+ * Closing every object that declares properties makes such a field fail here instead.
+ */
+function closeObjects(schema: unknown): unknown {
+    if (Array.isArray(schema)) {
+        return schema.map(closeObjects);
+    }
+    if (typeof schema !== "object" || schema === null) {
+        return schema;
+    }
+    const s = Object.fromEntries(
+        Object.entries(schema).map(([k, v]) => [k, k === "default" || k === "example" ? v : closeObjects(v)]),
+    ) as Schema;
+    if (
+        s.properties !== undefined &&
+        s.additionalProperties === undefined &&
+        s["x-kubernetes-preserve-unknown-fields"] !== true
+    ) {
+        s.additionalProperties = false;
+    }
+    return s;
+}
+
+function crdValidator(): ValidateFunction {
+    const crd = YAML.parse(fs.readFileSync(crdPath(), "utf8")) as {
+        spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
+    };
+    const version = crd.spec.versions.find((v) => v.name === "v1beta1")!;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajv.addFormat("int32", {
+        type: "number",
+        validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31,
+    });
+    ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+    ajv.addFormat("date-time", (s: string) => !Number.isNaN(Date.parse(s)));
+    return ajv.compile(closeObjects(version.schema.openAPIV3Schema) as Schema);
+}
+
+describe("RabbitmqCluster spec against the operator's CRD schema (v2.22.3)", function () {
+    let validate: ValidateFunction;
+
+    before(function () {
+        validate = crdValidator();
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`accepts the ${stack} stack's custom resource exactly as the program registers it`, async function () {
+            const { plan } = await rendered({ stack });
+            const cr = one(plan, "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster", "rabbitmq-cluster");
+            const ok = validate(cr.inputs);
+            assert.ok(ok, JSON.stringify(validate.errors, null, 2));
+        });
+    }
+
+    it("rejects a misspelt field and a wrong type (the validator is not a rubber stamp)", function () {
+        const config = parsePlatformConfig(loadStackConfig(projectRoot(), "prod").config);
+        const spec = buildClusterSpec(config, "rabbitmq-admin");
+        const object = {
+            apiVersion: "rabbitmq.com/v1beta1",
+            kind: "RabbitmqCluster",
+            metadata: { name: "x" },
+        };
+        assert.ok(validate({ ...object, spec }), JSON.stringify(validate.errors));
+        assert.strictEqual(validate({ ...object, spec: { ...spec, replica: 3 } }), false);
+        assert.deepStrictEqual(
+            validate.errors?.map((e) => [e.instancePath, e.message]),
+            [["/spec", "must NOT have additional properties"]],
+        );
+        assert.strictEqual(validate({ ...object, spec: { ...spec, replicas: "5" } }), false);
+        assert.deepStrictEqual(
+            validate.errors?.map((e) => [e.instancePath, e.message]),
+            [["/spec/replicas", "must be integer"]],
+        );
+    });
+
+    it("builds the production shape in prod and relaxes only what a one-node dev cluster cannot meet", function () {
+        const prod = buildClusterSpec(
+            parsePlatformConfig(loadStackConfig(projectRoot(), "prod").config),
+            "a",
+        );
+        const dev = buildClusterSpec(parsePlatformConfig(loadStackConfig(projectRoot(), "dev").config), "a");
+        const selector = { matchLabels: { "app.kubernetes.io/name": "rabbitmq" } };
+        assert.deepStrictEqual(prod.affinity, {
+            podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                    { labelSelector: selector, topologyKey: "kubernetes.io/hostname" },
+                ],
+            },
+        });
+        assert.deepStrictEqual(dev.affinity, {
+            podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                        weight: 100,
+                        podAffinityTerm: { labelSelector: selector, topologyKey: "kubernetes.io/hostname" },
+                    },
+                ],
+            },
+        });
+        const spread = (s: typeof prod) =>
+            s.override.statefulSet.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable;
+        assert.deepStrictEqual([spread(prod), spread(dev)], ["DoNotSchedule", "ScheduleAnyway"]);
+        assert.deepStrictEqual(prod.override.statefulSet.spec.persistentVolumeClaimRetentionPolicy, {
+            whenDeleted: "Retain",
+            whenScaled: "Retain",
+        });
+        assert.strictEqual(
+            dev.override.statefulSet.spec.persistentVolumeClaimRetentionPolicy.whenDeleted,
+            "Delete",
+        );
+        assert.deepStrictEqual(prod.resources, {
+            requests: { cpu: "4", memory: "10Gi" },
+            limits: { cpu: "4", memory: "10Gi" },
+        });
+        assert.strictEqual(dev.resources.requests.memory, dev.resources.limits.memory);
+        assert.deepStrictEqual(prod.persistence, { storageClassName: "ssd", storage: "500Gi" });
+        assert.strictEqual(
+            prod.rabbitmq.additionalConfig,
+            "cluster_partition_handling = pause_minority\nvm_memory_high_watermark.relative = 0.6\ndisk_free_limit.relative = 1.5\ncollect_statistics_interval = 10000\n",
+        );
+        assert.deepStrictEqual(prod.secretBackend, { externalSecret: { name: "a" } });
+    });
+});

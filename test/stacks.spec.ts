@@ -1,0 +1,442 @@
+import * as assert from "assert";
+import {
+    MOCK_LOAD_BALANCER_IP,
+    Plan,
+    RenderFailure,
+    renderStack,
+    SECRET_SIG,
+    SPECIAL_SIG_KEY,
+} from "../lib/render";
+import { byType, one, rendered, shippedStackConfig, stackFile, transitiveDependencies } from "./support";
+
+const CR = "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster";
+const SECRET = "kubernetes:core/v1:Secret";
+const QUEUE = "rabbitmq:index/queue:Queue";
+const POLICY = "rabbitmq:index/policy:Policy";
+const PROVIDER = "pulumi:providers:rabbitmq";
+
+function customTypeCounts(plan: Plan): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of plan.resources.filter((x) => x.custom)) {
+        counts[r.type] = (counts[r.type] ?? 0) + 1;
+    }
+    return counts;
+}
+
+function isSecretWire(value: unknown): boolean {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[SPECIAL_SIG_KEY] === SECRET_SIG
+    );
+}
+
+function stringData(plan: Plan, name: string): Record<string, string> {
+    return one(plan, SECRET, name).inputs.stringData as Record<string, string>;
+}
+
+async function renderFailure(config: Record<string, unknown>): Promise<RenderFailure> {
+    try {
+        await renderStack({ stack: "variant", configFile: stackFile("variant", config) });
+    } catch (e) {
+        assert.ok(e instanceof RenderFailure, String(e));
+        return e;
+    }
+    throw new Error("expected the stack to fail");
+}
+
+describe("the program under mocks (lib/render.ts), per stack", function () {
+    it("creates exactly the expected resources in prod", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        assert.deepStrictEqual(customTypeCounts(plan), {
+            "kubernetes:core/v1:Namespace": 2,
+            "random:index/randomPassword:RandomPassword": 5,
+            "kubernetes:apps/v1:DeploymentPatch": 1,
+            "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfigurationPatch": 1,
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfigurationPatch": 1,
+            [SECRET]: 5,
+            [CR]: 1,
+            "kubernetes:core/v1:Service": 1,
+            "kubernetes:policy/v1:PodDisruptionBudget": 1,
+            [PROVIDER]: 1,
+            "rabbitmq:index/vHost:VHost": 2,
+            "rabbitmq:index/user:User": 4,
+            "rabbitmq:index/exchange:Exchange": 4,
+            [QUEUE]: 6,
+            [POLICY]: 3,
+            "rabbitmq:index/permissions:Permissions": 4,
+            "rabbitmq:index/topicPermissions:TopicPermissions": 1,
+            "rabbitmq:index/binding:Binding": 6,
+        });
+    });
+
+    it("installs pinned cert-manager and a pinned operator manifest with its scope and default image", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        const chart = one(plan, "kubernetes:helm.sh/v4:Chart", "cert-manager");
+        assert.deepStrictEqual(
+            [chart.inputs.chart, chart.inputs.version, chart.inputs.repositoryOpts, chart.inputs.values],
+            ["cert-manager", "v1.18.2", { repo: "https://charts.jetstack.io" }, { crds: { enabled: true } }],
+        );
+        assert.strictEqual(
+            one(plan, "kubernetes:yaml/v2:ConfigFile", "cluster-operator-manifest").inputs.file,
+            "https://github.com/rabbitmq/cluster-operator/releases/download/v2.22.3/cluster-operator.yml",
+        );
+        const patch = one(plan, "kubernetes:apps/v1:DeploymentPatch", "cluster-operator-settings").inputs as {
+            metadata: { name: string; namespace: string };
+            spec: { template: { spec: { containers: { name: string; env: unknown }[] } } };
+        };
+        assert.deepStrictEqual(
+            patch.metadata.name + "/" + patch.metadata.namespace,
+            "rabbitmq-cluster-operator/rabbitmq-system",
+        );
+        assert.deepStrictEqual(patch.spec.template.spec.containers, [
+            {
+                name: "operator",
+                env: [
+                    { name: "OPERATOR_SCOPE_NAMESPACE", value: "rabbitmq" },
+                    { name: "DEFAULT_RABBITMQ_IMAGE", value: "rabbitmq:4.0.5-management" },
+                ],
+            },
+        ]);
+        for (const name of ["cluster-operator-mutating-webhook", "cluster-operator-validating-webhook"]) {
+            const webhook = plan.resources.find((r) => r.name === name)!;
+            assert.deepStrictEqual((webhook.inputs.metadata as { annotations: unknown }).annotations, {
+                "pulumi.com/waitFor": "jsonpath={.webhooks[*].clientConfig.caBundle}",
+                "pulumi.com/patchForce": "true",
+            });
+        }
+    });
+
+    it("orders creation (and so deletion): cert-manager, operator, cluster, provider, topology, app Secrets", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        const urnOf = (type: string, name: string) => one(plan, type, name).urn;
+        const cr = one(plan, CR, "rabbitmq-cluster");
+        const operatorResources = [
+            urnOf("kubernetes:yaml/v2:ConfigFile", "cluster-operator-manifest"),
+            urnOf("kubernetes:apps/v1:DeploymentPatch", "cluster-operator-settings"),
+            urnOf(
+                "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfigurationPatch",
+                "cluster-operator-validating-webhook",
+            ),
+        ];
+        for (const urn of operatorResources) {
+            assert.ok(cr.dependencies.includes(urn), `the cluster itself must depend on ${urn}`);
+        }
+        const chart = urnOf("kubernetes:helm.sh/v4:Chart", "cert-manager");
+        assert.ok(
+            transitiveDependencies(plan, operatorResources[0]).has(chart),
+            "operator after cert-manager",
+        );
+        const provider = one(plan, PROVIDER, "rabbitmq");
+        assert.ok(provider.dependencies.includes(cr.urn), "provider waits for the ready cluster");
+        assert.ok(provider.dependencies.includes(urnOf("kubernetes:core/v1:Service", "rabbitmq-management")));
+        const topology = plan.resources.filter((r) => r.type.startsWith("rabbitmq:index/"));
+        assert.strictEqual(topology.length, 30);
+        for (const r of topology) {
+            assert.strictEqual(r.provider, provider.urn, `${r.name} uses the explicit provider`);
+        }
+        for (const secret of byType(plan, SECRET).filter((s) => s.name.startsWith("apps-"))) {
+            const deps = transitiveDependencies(plan, secret.urn);
+            assert.ok(
+                [...deps].some((u) => u.includes("rabbitmq:index/permissions:Permissions")),
+                `${secret.name} waits for its permissions`,
+            );
+        }
+    });
+
+    it("waits until the cluster is really ready, with the stack's timeout", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        const metadata = one(plan, CR, "rabbitmq-cluster").inputs.metadata as Record<string, unknown>;
+        assert.deepStrictEqual(metadata.annotations, {
+            "pulumi.com/waitFor":
+                '["condition=AllReplicasReady","condition=ClusterAvailable","condition=ReconcileSuccess"]',
+            "pulumi.com/timeoutSeconds": "900",
+        });
+    });
+
+    it("hands the operator generated admin credentials in the service-binding format, never guest", async function () {
+        const { plan } = await rendered({ stack: "prod", showSecrets: true });
+        const admin = stringData(plan, "rabbitmq-admin");
+        assert.deepStrictEqual(Object.keys(admin).sort(), [
+            "default_user.conf",
+            "host",
+            "password",
+            "port",
+            "provider",
+            "type",
+            "username",
+        ]);
+        assert.strictEqual(admin.username, "platform-admin");
+        assert.match(admin.password, /^[A-Za-z0-9]{40}$/);
+        assert.strictEqual(
+            admin["default_user.conf"],
+            `default_user = platform-admin\ndefault_pass = ${admin.password}\n`,
+        );
+        const spec = one(plan, CR, "rabbitmq-cluster").inputs.spec as { secretBackend: unknown };
+        assert.deepStrictEqual(spec.secretBackend, { externalSecret: { name: "rabbitmq-admin" } });
+        assert.deepStrictEqual(one(plan, PROVIDER, "rabbitmq").inputs, {
+            endpoint: `http://${MOCK_LOAD_BALANCER_IP}:15672`,
+            username: "platform-admin",
+            password: admin.password,
+        });
+    });
+
+    it("keeps every credential secret: in the registered inputs, the plan and the outputs", async function () {
+        const revealed = (await rendered({ stack: "prod", showSecrets: true })).plan;
+        const { plan, wire } = await rendered({ stack: "prod" });
+        const passwords = byType(revealed, SECRET).map(
+            (s) => (s.inputs.stringData as Record<string, string>).password,
+        );
+        assert.strictEqual(passwords.length, 5);
+        const text = JSON.stringify(plan);
+        for (const pw of passwords) {
+            assert.ok(!text.includes(pw), "a password leaked into the plan");
+        }
+        for (const s of byType(plan, SECRET)) {
+            assert.ok(isSecretWire(wire[s.urn].inputs.stringData), `${s.name} stringData is a secret`);
+        }
+        assert.ok(isSecretWire(wire[one(plan, PROVIDER, "rabbitmq").urn].inputs.password));
+        for (const u of byType(plan, "rabbitmq:index/user:User")) {
+            assert.ok(isSecretWire(wire[u.urn].inputs.password), `${u.name} password is a secret`);
+        }
+        assert.strictEqual(plan.outputs.adminPassword, "[secret]");
+    });
+
+    it("writes each app a Secret with its own URL-encoded AMQP_URL and service-binding keys", async function () {
+        const { plan } = await rendered({ stack: "dev", showSecrets: true });
+        const secrets = byType(plan, SECRET).filter((s) => s.name.startsWith("apps-"));
+        assert.deepStrictEqual(
+            secrets.map((s) => {
+                const m = s.inputs.metadata as { namespace: string; name: string };
+                return `${m.namespace}/${m.name}`;
+            }),
+            [
+                "tl-engine/engine-api-rabbitmq",
+                "tl-engine/rabbitmq-secret",
+                "carpeta/documento-producer-rabbitmq",
+                "carpeta/documento-consumer-rabbitmq",
+            ],
+        );
+        for (const s of secrets) {
+            const data = s.inputs.stringData as Record<string, string>;
+            assert.deepStrictEqual(Object.keys(data).sort(), [
+                "AMQP_URL",
+                "host",
+                "password",
+                "port",
+                "provider",
+                "type",
+                "username",
+                "vhost",
+            ]);
+            assert.match(
+                data.password,
+                /[@/:#%?&=+!]/,
+                "passwords include characters that need URL-encoding",
+            );
+            const url = new URL(data.AMQP_URL);
+            assert.strictEqual(url.protocol, "amqp:");
+            assert.strictEqual(decodeURIComponent(url.username), data.username);
+            assert.strictEqual(decodeURIComponent(url.password), data.password);
+            assert.strictEqual(`${url.hostname}:${url.port}`, "rabbitmq.rabbitmq.svc:5672");
+            assert.strictEqual(decodeURIComponent(url.pathname.slice(1)), data.vhost);
+            assert.ok(url.pathname === "/%2Fengine" || url.pathname === "/%2Fcarpeta", url.pathname);
+        }
+    });
+
+    it("declares durable quorum queues with typed arguments, the stack's group size, and protection in prod", async function () {
+        for (const [stack, groupSize, protect] of [
+            ["dev", 3, false],
+            ["prod", 5, true],
+        ] as const) {
+            const { plan } = await rendered({ stack });
+            for (const q of byType(plan, QUEUE)) {
+                const settings = q.inputs.settings as Record<string, unknown>;
+                assert.deepStrictEqual(Object.keys(settings).sort(), [
+                    "argumentsJson",
+                    "autoDelete",
+                    "durable",
+                ]);
+                assert.strictEqual(settings.durable, true);
+                assert.strictEqual(settings.autoDelete, false);
+                assert.deepStrictEqual(JSON.parse(settings.argumentsJson as string), {
+                    "x-queue-type": "quorum",
+                    "x-quorum-initial-group-size": groupSize,
+                });
+                assert.strictEqual(q.protect, protect, `${stack} ${q.name} protect`);
+            }
+        }
+    });
+
+    it("puts changeable settings in one anchored policy per queue that matches that queue only", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        const queues = byType(plan, QUEUE).map(
+            (q) => `${q.inputs.vhost as string}|${q.inputs.name as string}`,
+        );
+        for (const p of byType(plan, POLICY)) {
+            const policy = p.inputs.policy as {
+                pattern: string;
+                applyTo: string;
+                definition: Record<string, string>;
+            };
+            const matches = queues.filter((id) => {
+                const [vhost, name] = id.split("|");
+                return vhost === p.inputs.vhost && new RegExp(policy.pattern).test(name);
+            });
+            assert.deepStrictEqual(matches, [`${p.inputs.vhost as string}|${p.inputs.name as string}`]);
+            assert.strictEqual(policy.applyTo, "queues");
+            for (const v of Object.values(policy.definition)) {
+                assert.strictEqual(typeof v, "string");
+            }
+        }
+    });
+
+    it("gives the PodDisruptionBudget the selector of the operator's pods", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        const pdb = one(plan, "kubernetes:policy/v1:PodDisruptionBudget", "rabbitmq-pdb").inputs.spec;
+        assert.deepStrictEqual(pdb, {
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/name": "rabbitmq" } },
+        });
+    });
+
+    it("exposes management through a source-restricted LoadBalancer in prod and a NodePort in dev", async function () {
+        const prod = one(
+            (await rendered({ stack: "prod" })).plan,
+            "kubernetes:core/v1:Service",
+            "rabbitmq-management",
+        );
+        assert.deepStrictEqual(prod.inputs.spec, {
+            type: "LoadBalancer",
+            selector: { "app.kubernetes.io/name": "rabbitmq" },
+            ports: [{ name: "management", port: 15672, targetPort: 15672 }],
+            loadBalancerSourceRanges: ["10.0.0.0/8"],
+        });
+        const dev = (await rendered({ stack: "dev" })).plan;
+        assert.strictEqual(dev.outputs.managementUrl, "http://127.0.0.1:31672");
+        assert.deepStrictEqual(
+            (one(dev, "kubernetes:core/v1:Service", "rabbitmq-management").inputs.spec as { ports: unknown })
+                .ports,
+            [{ name: "management", port: 15672, targetPort: 15672, nodePort: 31672 }],
+        );
+    });
+
+    it("previews with unknown computed values and no secret in sight", async function () {
+        const { plan } = await rendered({ stack: "prod", preview: true });
+        assert.strictEqual(one(plan, PROVIDER, "rabbitmq").inputs.endpoint, "[unknown]");
+        assert.strictEqual(
+            one(plan, SECRET, "apps-carpeta-documento-producer-rabbitmq").inputs.stringData,
+            "[unknown]",
+        );
+        assert.strictEqual(byType(plan, QUEUE).length, 6);
+    });
+
+    it("exports outputs with credentials only as secrets", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        assert.deepStrictEqual(plan.outputs, {
+            mode: "operator",
+            managementUrl: `http://${MOCK_LOAD_BALANCER_IP}:15672`,
+            amqpHost: "rabbitmq.rabbitmq.svc",
+            amqpPort: 5672,
+            adminUsername: "platform-admin",
+            adminPassword: "[secret]",
+            vhosts: ["/engine", "/carpeta"],
+            queues: [
+                "/engine/engine:tasks",
+                "/engine/engine:events:worker",
+                "/engine/engine:tasks:dead",
+                "/engine/engine:events:dead",
+                "/carpeta/documento.deletion.queue",
+                "/carpeta/documento.deletion.dlq",
+            ],
+            appSecrets: {
+                "tl-engine": ["engine-api-rabbitmq", "rabbitmq-secret"],
+                carpeta: ["documento-producer-rabbitmq", "documento-consumer-rabbitmq"],
+            },
+        });
+    });
+
+    it("renders the same bytes twice", async function () {
+        const a = await renderStack({ stack: "dev", showSecrets: true });
+        const b = await renderStack({ stack: "dev", showSecrets: true });
+        assert.strictEqual(JSON.stringify(a.plan), JSON.stringify(b.plan));
+    });
+
+    it("fails on invalid config before the program registers any resource", async function () {
+        const failure = await renderFailure({
+            ...shippedStackConfig("dev"),
+            "rabbitmq-platform:replicas": 4,
+        });
+        assert.match(failure.message, /rabbitmq-platform:replicas: must be odd/);
+        assert.deepStrictEqual(
+            failure.registered.map((r) => r.type),
+            [],
+        );
+    });
+
+    it("skips cert-manager when the cluster already has it", async function () {
+        const { plan } = await renderStack({
+            stack: "variant",
+            configFile: stackFile("variant", {
+                ...shippedStackConfig("dev"),
+                "rabbitmq-platform:installCertManager": false,
+            }),
+        });
+        assert.deepStrictEqual(byType(plan, "kubernetes:helm.sh/v4:Chart"), []);
+        assert.strictEqual(byType(plan, CR).length, 1);
+    });
+
+    it("provisions topology and amqps Secrets on an external broker, with no operator or cluster", async function () {
+        const { plan, wire } = await renderStack({
+            stack: "external",
+            showSecrets: false,
+            configFile: stackFile("external", {
+                "rabbitmq-platform:mode": "external",
+                "rabbitmq-platform:managementEndpoint": "https://broker.example.com:443",
+                "rabbitmq-platform:externalAmqpHost": "broker.example.com",
+                "rabbitmq-platform:externalAdminUsername": "admin",
+                "rabbitmq-platform:externalAdminPassword": { secure: "AAABAE+encrypted" },
+            }),
+        });
+        assert.deepStrictEqual(
+            plan.resources
+                .filter((r) => r.type.startsWith("kubernetes:") && r.type !== SECRET)
+                .map((r) => r.type),
+            [],
+        );
+        const provider = one(plan, PROVIDER, "rabbitmq");
+        assert.deepStrictEqual(provider.inputs, {
+            endpoint: "https://broker.example.com:443",
+            username: "admin",
+            password: "[secret]",
+        });
+        assert.ok(isSecretWire(wire[provider.urn].inputs.password));
+        const revealed = await renderStack({
+            stack: "external",
+            showSecrets: true,
+            configFile: stackFile("external", {
+                "rabbitmq-platform:mode": "external",
+                "rabbitmq-platform:managementEndpoint": "https://broker.example.com:443",
+                "rabbitmq-platform:externalAmqpHost": "broker.example.com",
+                "rabbitmq-platform:externalAdminUsername": "admin",
+                "rabbitmq-platform:externalAdminPassword": { secure: "AAABAE+encrypted" },
+            }),
+        });
+        const url = new URL(stringData(revealed.plan, "apps-tl-engine-rabbitmq-secret").AMQP_URL);
+        assert.strictEqual(
+            `${url.protocol}//${url.host}${url.pathname}`,
+            "amqps://broker.example.com:5671/%2Fengine",
+        );
+    });
+
+    it("reads another topology file when the stack names one", async function () {
+        const failure = await renderFailure({
+            ...shippedStackConfig("dev"),
+            "rabbitmq-platform:topologyFile": "no-such.yaml",
+        });
+        assert.match(
+            failure.message,
+            /rabbitmq-platform:topologyFile: cannot read .*no-such\.yaml\. Fix: point it at an existing topology file/,
+        );
+    });
+});
