@@ -76,7 +76,7 @@ const provider = new rabbitmq.Provider(
     { dependsOn: broker.ready },
 );
 
-const messaging = new MessagingTopology("topology", { topology, provider, protectQueues: config.protect });
+const messaging = new MessagingTopology("topology", { topology, provider, protect: config.protect });
 
 const apps = new AppCredentials("apps", {
     secrets: topology.vhosts.flatMap((v) => v.users.map((u) => ({ user: u.name, ...u.secret }))),

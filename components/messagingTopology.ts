@@ -10,10 +10,11 @@ export interface MessagingTopologyArgs {
     /** The explicit rabbitmq provider pointed at the broker's management API. */
     provider: rabbitmq.Provider;
     /**
-     * Pulumi-protect queues: any change to a queue's arguments replaces it, and a replaced queue loses its messages.
+     * Pulumi-protect vhosts and queues: any change to a queue's arguments replaces it, a replaced queue loses its
+     * messages, and deleting a vhost deletes every queue in it.
      * @default true
      */
-    protectQueues?: boolean;
+    protect?: boolean;
 }
 
 /** What an app needs to connect: its user, its generated password (secret) and its vhost. */
@@ -47,7 +48,7 @@ export class MessagingTopology extends pulumi.ComponentResource {
             );
         }
         for (const vhost of args.topology.vhosts) {
-            this.declareVhost(name, vhost, args.provider, args.protectQueues ?? true);
+            this.declareVhost(name, vhost, args.provider, args.protect ?? true);
         }
         this.registerOutputs({ vhosts: this.vhosts, queues: this.queues });
     }
@@ -56,12 +57,12 @@ export class MessagingTopology extends pulumi.ComponentResource {
         name: string,
         v: NormalizedVhost,
         provider: rabbitmq.Provider,
-        protectQueues: boolean,
+        protect: boolean,
     ): void {
         const self = { parent: this, provider };
         const resourceName = (kind: Parameters<typeof topologyResourceName>[1], object?: string) =>
             topologyResourceName(name, kind, v.name, object);
-        const vhost = new rabbitmq.VHost(resourceName("vhost"), { name: v.name }, self);
+        const vhost = new rabbitmq.VHost(resourceName("vhost"), { name: v.name }, { ...self, protect });
         this.vhosts.push(vhost.name);
 
         const exchanges = new Map<string, rabbitmq.Exchange>();
@@ -94,7 +95,7 @@ export class MessagingTopology extends pulumi.ComponentResource {
                         argumentsJson: JSON.stringify(q.arguments),
                     },
                 },
-                { ...self, protect: protectQueues },
+                { ...self, protect },
             );
             queues.set(q.name, queue);
             this.queues.push(pulumi.interpolate`${vhost.name}/${queue.name}`);

@@ -244,6 +244,21 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         }
     });
 
+    it("protects vhosts in prod: deleting one deletes every queue in it", async function () {
+        assert.deepStrictEqual(
+            byType((await rendered({ stack: "prod" })).plan, "rabbitmq:index/vHost:VHost").map(
+                (v) => v.protect,
+            ),
+            [true, true],
+        );
+        assert.deepStrictEqual(
+            byType((await rendered({ stack: "dev" })).plan, "rabbitmq:index/vHost:VHost").map(
+                (v) => v.protect,
+            ),
+            [false, false],
+        );
+    });
+
     it("declares durable quorum queues with typed arguments, the stack's group size, and protection in prod", async function () {
         for (const [stack, groupSize, protect] of [
             ["dev", 3, false],
