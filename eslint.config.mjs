@@ -24,6 +24,12 @@ export default tseslint.config(
         },
     },
     {
+        // Plain CommonJS helpers (mocha reporter, CI count summary) run without compilation.
+        files: ["scripts/**/*.js"],
+        languageOptions: { sourceType: "commonjs" },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
         files: ["test/**/*.ts", "policies/test/**/*.ts"],
         ...mocha.configs.recommended,
         rules: {
