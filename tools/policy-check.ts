@@ -90,6 +90,8 @@ export interface CheckOptions {
     /** Render as a preview (unknowns stay unknown), as `pulumi preview` does. Default true. */
     preview?: boolean;
     packDir?: string;
+    /** A pack already started (tests reuse one); it is configured afresh and left running. */
+    pack?: PolicyPackProcess;
 }
 
 export interface Finding {
@@ -534,12 +536,14 @@ export async function runPolicyCheck(opts: CheckOptions): Promise<CheckResult> {
         opts.policyPackConfig === undefined
             ? {}
             : parsePolicyPackConfig(JSON.parse(fs.readFileSync(opts.policyPackConfig, "utf8")));
-    const pack = await PolicyPackProcess.start(opts.packDir ?? DEFAULT_PACK_DIR, {
-        // What the CLI's analyzer host sets for a pack (plugin.constructEnv).
-        PULUMI_NODEJS_PROJECT: plan.project,
-        PULUMI_NODEJS_STACK: plan.stack,
-        PULUMI_NODEJS_DRY_RUN: String(opts.preview ?? true),
-    });
+    const pack =
+        opts.pack ??
+        (await PolicyPackProcess.start(opts.packDir ?? DEFAULT_PACK_DIR, {
+            // What the CLI's analyzer host sets for a pack (plugin.constructEnv).
+            PULUMI_NODEJS_PROJECT: plan.project,
+            PULUMI_NODEJS_STACK: plan.stack,
+            PULUMI_NODEJS_DRY_RUN: String(opts.preview ?? true),
+        }));
     try {
         const info = await pack.info();
         const config = reconcilePolicyPackConfig(info.policies, info.initialConfig, given);
@@ -559,7 +563,9 @@ export async function runPolicyCheck(opts: CheckOptions): Promise<CheckResult> {
             config,
         };
     } finally {
-        pack.stop();
+        if (opts.pack === undefined) {
+            pack.stop();
+        }
     }
 }
 
