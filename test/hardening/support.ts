@@ -1,0 +1,92 @@
+/**
+ * Constructs components directly under Pulumi's mocks and records every registration (type, name, parent,
+ * inputs), as pulumi-testing.md §1.3 describes. Inputs are unwrapped from Pulumi's wire format.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { displayValue } from "../../lib/render";
+
+export interface Registered {
+    type: string;
+    name: string;
+    urn: string;
+    parent: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Callback<T> = (err: Error | null, resp: T) => void;
+interface MockMonitor {
+    registerResource(req: RegisterRequest, cb: Callback<{ getUrn(): string }>): void;
+}
+const runtime = pulumi.runtime as unknown as { getMonitor(): MockMonitor; waitForRPCs(): Promise<void> };
+
+export interface Recorder {
+    resources: Registered[];
+    byType(type: string): Registered[];
+    one(type: string, name: string): Registered;
+    /** Waits for every registration in flight. */
+    settle(): Promise<void>;
+}
+
+/** Installs mocks (update mode unless `preview`) and returns the recorder; call in a `before` hook. */
+export async function installMocks(preview = false): Promise<Recorder> {
+    pulumi.runtime.setAllConfig({});
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({
+                id: preview ? undefined : `${args.name}-id`,
+                state: { ...args.inputs },
+            }),
+            call: (args) => {
+                throw new Error(`Mock not implemented: ${args.token}`);
+            },
+        },
+        "rabbitmq-platform",
+        "test",
+        preview,
+    );
+    const resources: Registered[] = [];
+    const monitor = runtime.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, resp) => {
+            if (err === null) {
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    parent: req.getParent(),
+                    custom: req.getCustom(),
+                    inputs: displayValue(req.getObject()?.toJavaScript() ?? {}, true) as Record<
+                        string,
+                        unknown
+                    >,
+                });
+            }
+            cb(err, resp);
+        });
+    return {
+        resources,
+        byType: (type) => resources.filter((r) => r.type === type),
+        one: (type, name) => {
+            const found = resources.filter((r) => r.type === type && r.name === name);
+            if (found.length !== 1) {
+                throw new Error(`expected exactly one ${type} ${name}, found ${found.length}`);
+            }
+            return found[0];
+        },
+        settle: () => runtime.waitForRPCs(),
+    };
+}
+
+/** The value of an Output, once known. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
