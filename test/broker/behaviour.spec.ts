@@ -5,67 +5,13 @@
 import { strict as assert } from "assert";
 import * as amqp from "amqplib";
 import { ManagementClient, apiPath } from "../../lib/management/client";
-import { Model, ofKind } from "../../lib/verify/model";
-import { Plan } from "../../lib/verify/plan";
+import { ofKind } from "../../lib/verify/model";
 import { getQueue } from "../../lib/verify/verify";
-import { Broker, BrokerId, adminAmqpUrl, adminClient, requireBroker } from "./support/brokers";
-import {
-    Conn,
-    connectAdmin,
-    connectApp,
-    drain,
-    localAppUrl,
-    probe,
-    publishConfirmed,
-    uniqueBatch,
-} from "./support/amqp";
+import { BrokerId, adminAmqpUrl, requireBroker } from "./support/brokers";
+import { Conn, drain, localAppUrl, probe, publishConfirmed, uniqueBatch } from "./support/amqp";
 import { concreteKey, deadLetterRoute, permits, publishRouteTo, routeTargets } from "./support/expect";
-import { AppSecret, STACKS, appSecrets, stackModel, stackPlan } from "./support/plans";
-import { grantAdmin, replayOrThrow, resetBroker } from "./support/replay";
-
-export interface Topo {
-    broker: Broker;
-    client: ManagementClient;
-    plan: Plan;
-    model: Model;
-    admin: Map<string, Conn>;
-    apps: Map<string, Conn>;
-}
-
-/** Replays the stack on the broker and opens admin (per vhost) and app connections. */
-export async function setUpTopology(broker: Broker, stack: string, configFile?: string): Promise<Topo> {
-    const client = adminClient(broker);
-    const plan = stackPlan(stack, configFile);
-    const model = stackModel(stack, configFile);
-    await resetBroker(client, model);
-    await replayOrThrow(client, model);
-    await grantAdmin(client, model);
-    const admin = new Map<string, Conn>();
-    for (const v of ofKind(model, "vhost")) {
-        admin.set(v.name, await connectAdmin(broker, v.name));
-    }
-    const apps = new Map<string, Conn>();
-    for (const s of appSecrets(plan)) {
-        apps.set(s.data.username, await connectApp(broker, s));
-    }
-    return { broker, client, plan, model, admin, apps };
-}
-
-export async function tearDown(t: Topo | undefined): Promise<void> {
-    if (!t) {
-        return;
-    }
-    for (const c of [...t.admin.values(), ...t.apps.values()]) {
-        await c.close().catch(() => undefined);
-    }
-    await resetBroker(t.client, t.model);
-}
-
-export async function purgeAll(t: Topo): Promise<void> {
-    for (const q of ofKind(t.model, "queue")) {
-        await t.client.ok("DELETE", `queues/${apiPath(q.vhost, q.name)}/contents`);
-    }
-}
+import { AppSecret, STACKS, appSecrets } from "./support/plans";
+import { Topo, purgeAll, setUpTopology, tearDown } from "./support/topo";
 
 function permsOf(
     t: Topo,
