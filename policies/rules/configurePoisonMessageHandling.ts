@@ -84,8 +84,9 @@ export const configurePoisonMessageHandling: StackValidationPolicy = {
                 if (limit === undefined) {
                     reportViolation(
                         `${describe(q)} has no delivery limit (no x-delivery-limit in argumentsJson and no ` +
-                            "delivery-limit in the policy that applies to it); a poison message is redelivered " +
-                            "for ever. Add a delivery-limit to the queue's policy or x-delivery-limit to argumentsJson.",
+                            "delivery-limit in the policy that applies to it); RabbitMQ 3.x redelivers a poison " +
+                            "message for ever and 4.x silently applies its default of 20. Add a delivery-limit to " +
+                            "the queue's policy or x-delivery-limit to argumentsJson.",
                         q.urn,
                     );
                 }

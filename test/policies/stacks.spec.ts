@@ -1,0 +1,122 @@
+// End to end through the program and the analyzer: each stack is rendered under mocks (lib/render.ts, as a
+// preview), then judged by the real pack over gRPC with the policy config that stack uses in CI.
+
+import * as assert from "assert";
+import * as path from "path";
+import { hasMandatoryViolation } from "../../tools/policy-check";
+import { BAD_STACKS, ROOT, check, lines, startPack, stopPack } from "./support";
+
+const config = (stack: string) => path.join(ROOT, "policies", `config.${stack}.json`);
+const badStack = (name: string) => ({
+    stack: name,
+    configFile: path.join(BAD_STACKS, `Pulumi.${name}.yaml`),
+});
+
+const CLUSTER = "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster: rabbitmq-cluster";
+const CLUSTER_ID = "rabbitmq-cluster (kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster)";
+const QUEUE = (name: string) => `rabbitmq:index/queue:Queue: topology-queue:/orders/${name}`;
+
+describe("policy check on stacks (npm run policy -- --stack)", function () {
+    this.timeout(120000);
+
+    before(async function () {
+        await startPack();
+    });
+
+    after(function () {
+        stopPack();
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`passes the shipped ${stack} stack with zero violations`, async function () {
+            const result = await check({ stack, policyPackConfig: config(stack) });
+            assert.deepStrictEqual(lines(result), []);
+        });
+    }
+
+    it("checks the production shape on prod only, through its policy config", async function () {
+        const dev = await check({ stack: "dev", policyPackConfig: config("dev") });
+        const prod = await check({ stack: "prod", policyPackConfig: config("prod") });
+        assert.strictEqual(dev.config["enforce-production-shape"].properties?.["enabled"], false);
+        assert.strictEqual(prod.config["enforce-production-shape"].properties?.["enabled"], true);
+    });
+
+    it("passes the bad stacks' shared baseline, even as production", async function () {
+        assert.deepStrictEqual(
+            lines(await check({ ...badStack("good"), policyPackConfig: config("prod") })),
+            [],
+        );
+    });
+
+    it("fails Pulumi.single-replica.yaml: one node, one-member quorum queues", async function () {
+        const result = await check(badStack("single-replica"));
+        assert.deepStrictEqual(lines(result), [
+            `[mandatory] enforce-cluster-replica-minimum (${CLUSTER}): RabbitmqCluster "rabbitmq" has spec.replicas 1; clusters need at least 3 replicas. Set spec.replicas to 3 or more.`,
+            `[mandatory] enforce-quorum-group-size (${QUEUE("orders")}): topology-queue:/orders/orders (rabbitmq:index/queue:Queue) sets x-quorum-initial-group-size 1; quorum queues need at least 3 members. Set it to 3 or more.`,
+            `[mandatory] enforce-quorum-group-size (${QUEUE("orders.dead")}): topology-queue:/orders/orders.dead (rabbitmq:index/queue:Queue) sets x-quorum-initial-group-size 1; quorum queues need at least 3 members. Set it to 3 or more.`,
+        ]);
+        assert.strictEqual(hasMandatoryViolation(result), true);
+    });
+
+    it("fails Pulumi.classic-queue.yaml: an extra classic queue", async function () {
+        assert.deepStrictEqual(lines(await check(badStack("classic-queue"))), [
+            `[mandatory] enforce-quorum-queues (${QUEUE("orders.audit")}): Queue "orders.audit" has x-queue-type "classic"; every queue must be a quorum queue. Set settings.argumentsJson to {"x-queue-type":"quorum"}, or list the queue in exemptQueues of enforce-quorum-queues.`,
+        ]);
+    });
+
+    it("lets a policy config exempt that queue by name", async function () {
+        const exempt = path.join(BAD_STACKS, "exempt-audit.policy-config.json");
+        assert.deepStrictEqual(
+            lines(await check({ ...badStack("classic-queue"), policyPackConfig: exempt })),
+            [],
+        );
+    });
+
+    it("fails Pulumi.floating-image.yaml: an image tag that floats", async function () {
+        assert.deepStrictEqual(lines(await check(badStack("floating-image"))), [
+            `[mandatory] enforce-pinned-rabbitmq-image (${CLUSTER}): RabbitmqCluster "rabbitmq" has spec.image "rabbitmq:management", which floats; every pod restart can change the RabbitMQ version. Pin a version tag (rabbitmq:4.1.4-management) or a digest.`,
+        ]);
+    });
+
+    it("fails Pulumi.prod-shape-off.yaml with the production config, and passes it as dev", async function () {
+        const shape = (resource: string, message: string) =>
+            `[mandatory] enforce-production-shape (${resource}): ${message}`;
+        assert.deepStrictEqual(
+            lines(await check({ ...badStack("prod-shape-off"), policyPackConfig: config("prod") })),
+            [
+                shape(
+                    CLUSTER,
+                    `${CLUSTER_ID} has no spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution; two replicas can land on one node and fail together. Require anti-affinity on kubernetes.io/hostname for the cluster's pods.`,
+                ),
+                shape(
+                    CLUSTER,
+                    `${CLUSTER_ID} has persistentVolumeClaimRetentionPolicy.whenDeleted "Delete" (the operator's default deletes the volumes with the cluster); production data must survive a deletion. Set spec.override.statefulSet.spec.persistentVolumeClaimRetentionPolicy.whenDeleted to Retain.`,
+                ),
+                shape(
+                    CLUSTER,
+                    `${CLUSTER_ID} has no PodDisruptionBudget selecting app.kubernetes.io/name=rabbitmq; a node drain can evict a majority of its pods at once. Add a PodDisruptionBudget with that selector and maxUnavailable 1.`,
+                ),
+                shape(
+                    CLUSTER,
+                    `${CLUSTER_ID} is not protected; deleting it loses data. Set the protect resource option.`,
+                ),
+                shape(
+                    "rabbitmq:index/vHost:VHost: topology-vhost:/orders",
+                    "topology-vhost:/orders (rabbitmq:index/vHost:VHost) is not protected; deleting it loses data. Set the protect resource option.",
+                ),
+                shape(
+                    QUEUE("orders"),
+                    "topology-queue:/orders/orders (rabbitmq:index/queue:Queue) is not protected; deleting it loses data. Set the protect resource option.",
+                ),
+                shape(
+                    QUEUE("orders.dead"),
+                    "topology-queue:/orders/orders.dead (rabbitmq:index/queue:Queue) is not protected; deleting it loses data. Set the protect resource option.",
+                ),
+            ],
+        );
+        assert.deepStrictEqual(
+            lines(await check({ ...badStack("prod-shape-off"), policyPackConfig: config("dev") })),
+            [],
+        );
+    });
+});
