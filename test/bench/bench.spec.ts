@@ -3,6 +3,7 @@ import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { GraphResource, longestChain, urnName } from "../../lib/bench/graph";
 import { LatencyHistogram, median, percentile } from "../../lib/bench/stats";
+import { niceMax, renderSvg } from "../../lib/loadtest/plot";
 import { generateTopology, stackVariantYaml, topologyYaml } from "../../lib/bench/topogen";
 import { normalizeTopology } from "../../lib/topology";
 
@@ -135,6 +136,36 @@ describe("bench and loadtest logic (lib/bench)", function () {
                 "rabbitmq-platform:topologyFile": "bin/t.yaml",
             });
             assert.throws(() => generateTopology(0), RangeError);
+        });
+    });
+
+    describe("load test plot", function () {
+        it("rounds axis maxima to 1, 2 or 5 times a power of ten", function () {
+            assert.equal(niceMax(0), 1);
+            assert.equal(niceMax(7), 10);
+            assert.equal(niceMax(9_100), 10_000);
+            assert.equal(niceMax(1_500), 2_000);
+            assert.equal(niceMax(0.3), 0.5);
+        });
+
+        it("draws a rate and a latency line per run, escaping labels, skipping seconds without latency", function () {
+            const samples = [1, 2, 3].map((t) => ({
+                t,
+                published: 100 * t,
+                confirmed: 100 * t,
+                consumed: 90 * t,
+                p50: t === 2 ? NaN : 2,
+                p99: t === 2 ? NaN : 9,
+            }));
+            const svg = renderSvg("a <b>", [
+                { label: "q&a", color: "#000", samples },
+                { label: "raw", color: "#777", samples },
+            ]);
+            assert.ok(svg.startsWith("<svg "));
+            assert.ok(svg.trimEnd().endsWith("</svg>"));
+            assert.equal((svg.match(/<polyline /g) ?? []).length, 8);
+            assert.ok(svg.includes("a &lt;b&gt;") && svg.includes("q&amp;a"));
+            assert.ok(!svg.includes("NaN"));
         });
     });
 });
