@@ -20,7 +20,10 @@ export interface Settings {
 /** `isConfigSecret` exists in the runtime but is missing from its type declarations. */
 const runtimeConfig = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
 
-export function loadTopologyFile(file: string, quorumGroupSize: number): NormalizedTopology {
+export function loadTopologyFile(
+    file: string,
+    options: { quorumGroupSize: number; brokerMajorVersion: number },
+): NormalizedTopology {
     const resolved = path.resolve(projectRoot(), file);
     let text: string;
     try {
@@ -46,14 +49,14 @@ export function loadTopologyFile(file: string, quorumGroupSize: number): Normali
             `topology (${file})`,
         );
     }
-    return normalizeTopology(doc.toJS(), file, { quorumGroupSize });
+    return normalizeTopology(doc.toJS(), file, options);
 }
 
 export function readSettings(): Settings {
     const raw = pulumi.runtime.allConfig();
     const secretKeys = Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k));
     const config = parsePlatformConfig(raw, secretKeys);
-    const topology = loadTopologyFile(config.topologyFile, config.quorumGroupSize);
+    const topology = loadTopologyFile(config.topologyFile, config);
     return {
         config,
         topology,

@@ -144,13 +144,26 @@ const schema = z
         externalAmqpPort: z.int().min(1).max(65535).optional(),
         externalAmqpTls: z.boolean({ error: "must be true or false" }).optional(),
         externalAdminUsername: z.string().min(1).optional(),
+        rabbitmqMajorVersion: z
+            .int({ error: "must be a whole number" })
+            .min(3, { error: "must be 3 or 4", abort: true })
+            .max(4, { error: "must be 3 or 4" })
+            .optional(),
     })
     .strict();
 
 export type PlatformConfig = z.infer<typeof schema> & {
     /** Whether `externalAdminPassword` is set (the value itself stays a Pulumi secret, never parsed here). */
     hasExternalAdminPassword: boolean;
+    /** The broker's RabbitMQ major version: `rabbitmqMajorVersion`, or the image tag's in operator mode. */
+    brokerMajorVersion: number;
 };
+
+/** The major version in an image tag such as `rabbitmq:4.0.5-management`, if the tag names one. */
+export function imageMajorVersion(image: string): number | undefined {
+    const m = /:(\d+)\.\d+/.exec(image);
+    return m === null ? undefined : Number(m[1]);
+}
 
 type KeyType = "string" | "integer" | "boolean" | "array";
 
@@ -190,6 +203,7 @@ export const KEYS: Record<keyof z.infer<typeof schema>, { type: KeyType; example
     externalAmqpPort: { type: "integer", example: "5671" },
     externalAmqpTls: { type: "boolean", example: "true" },
     externalAdminUsername: { type: "string", example: "admin" },
+    rabbitmqMajorVersion: { type: "integer", example: "4" },
 };
 
 /** Secret keys: read only with `requireSecret`, never parsed here, never allowed in plain text. */
@@ -269,6 +283,12 @@ function crossKeyProblems(c: z.infer<typeof schema>, hasExternalPassword: boolea
                 });
             }
         }
+        if (c.rabbitmqMajorVersion === undefined) {
+            problems.push({
+                key: key("rabbitmqMajorVersion"),
+                message: `is required when mode is "external": some settings differ between RabbitMQ 3 and 4 (a dead-letter queue's unlimited delivery limit exists only in 4). Fix: ${setHint("rabbitmqMajorVersion", "4")}`,
+            });
+        }
         if (!hasExternalPassword) {
             problems.push({
                 key: key("externalAdminPassword"),
@@ -314,6 +334,22 @@ function crossKeyProblems(c: z.infer<typeof schema>, hasExternalPassword: boolea
             key: key("managementSourceRanges"),
             message:
                 "must not contain 0.0.0.0/0: the management API holds admin credentials. Fix: list only the CIDRs of your CI runners and operators",
+        });
+    }
+    const fromImage = imageMajorVersion(c.image);
+    if (fromImage === undefined && c.rabbitmqMajorVersion === undefined) {
+        problems.push({
+            key: key("rabbitmqMajorVersion"),
+            message: `is required when the image tag does not name a version (got ${c.image}). Fix: ${setHint("rabbitmqMajorVersion", "4")}`,
+        });
+    } else if (
+        fromImage !== undefined &&
+        c.rabbitmqMajorVersion !== undefined &&
+        fromImage !== c.rabbitmqMajorVersion
+    ) {
+        problems.push({
+            key: key("rabbitmqMajorVersion"),
+            message: `is ${c.rabbitmqMajorVersion} but the image ${c.image} is RabbitMQ ${fromImage}. Fix: remove rabbitmqMajorVersion or make it match the image`,
         });
     }
     if (quantityValue(c.cpuRequest) > quantityValue(c.cpuLimit)) {
@@ -421,5 +457,9 @@ export function parsePlatformConfig(
     if (cross.length > 0) {
         throw new ConfigError(cross, "stack configuration");
     }
-    return { ...parsed.data, hasExternalAdminPassword };
+    return {
+        ...parsed.data,
+        hasExternalAdminPassword,
+        brokerMajorVersion: parsed.data.rabbitmqMajorVersion ?? imageMajorVersion(parsed.data.image) ?? 4,
+    };
 }

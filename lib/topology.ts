@@ -239,10 +239,19 @@ export function routeTargets(
 }
 
 /** The per-queue policy definition for the settings that must stay changeable without replacing the queue. */
-function queuePolicyDefinition(q: QueueDecl): Record<string, string> | undefined {
+function queuePolicyDefinition(
+    q: QueueDecl,
+    isDeadLetterTarget: boolean,
+    brokerMajorVersion: number,
+): Record<string, string> | undefined {
     const d: Record<string, string> = {};
     if (q.deliveryLimit !== undefined) {
         d["delivery-limit"] = String(q.deliveryLimit);
+    } else if (isDeadLetterTarget && q.type === "quorum" && brokerMajorVersion >= 4) {
+        // RabbitMQ 4 gives every quorum queue a default delivery limit of 20 and drops a message past it when
+        // there is nowhere to dead-letter it: a dead-letter queue is the last stop, so it must never drop.
+        // -1 (unlimited) exists since 4.0; 3.x rejects it and has no default limit anyway.
+        d["delivery-limit"] = "-1";
     }
     if (q.deadLetter !== undefined) {
         d["dead-letter-exchange"] = q.deadLetter.exchange;
@@ -312,11 +321,12 @@ function validateQueue(q: QueueDecl, path: string, sink: ProblemSink): void {
  * @param input the parsed YAML/JSON of the topology file.
  * @param source the file name, used in error messages.
  * @param options.quorumGroupSize the initial number of members of every quorum queue (per stack).
+ * @param options.brokerMajorVersion the RabbitMQ major version the topology is declared on (3 or 4).
  */
 export function normalizeTopology(
     input: unknown,
     source: string,
-    options: { quorumGroupSize: number },
+    options: { quorumGroupSize: number; brokerMajorVersion: number },
 ): NormalizedTopology {
     const parsed = topologySchema.safeParse(input);
     if (!parsed.success) {
@@ -473,7 +483,11 @@ export function normalizeTopology(
             };
         });
         const normalizedQueues: NormalizedQueue[] = v.queues.map((q) => {
-            const definition = queuePolicyDefinition(q);
+            const definition = queuePolicyDefinition(
+                q,
+                deadLetterTargets.has(q.name),
+                options.brokerMajorVersion,
+            );
             const queueArguments: Record<string, string | number> =
                 q.type === "quorum"
                     ? { "x-queue-type": "quorum", "x-quorum-initial-group-size": options.quorumGroupSize }

@@ -62,6 +62,7 @@ describe("stack configuration (lib/config.ts)", function () {
             "externalAmqpPort",
             "externalAmqpTls",
             "externalAdminUsername",
+            "rabbitmqMajorVersion",
         ];
         const declared = Object.keys(project.config).sort();
         const expected = Object.keys(KEYS)
@@ -145,7 +146,13 @@ describe("stack configuration (lib/config.ts)", function () {
     it("lists every missing external-broker setting at once", function () {
         assert.deepStrictEqual(
             problemsOf({ [key("mode")]: "external" }).map((p) => p.split(":")[1]),
-            ["managementEndpoint", "externalAmqpHost", "externalAdminUsername", "externalAdminPassword"],
+            [
+                "managementEndpoint",
+                "externalAmqpHost",
+                "externalAdminUsername",
+                "rabbitmqMajorVersion",
+                "externalAdminPassword",
+            ],
         );
     });
 
@@ -153,6 +160,20 @@ describe("stack configuration (lib/config.ts)", function () {
         assert.deepStrictEqual(problemsOf({ [key("externalAdminPassword")]: "hunter2" }), [
             "rabbitmq-platform:externalAdminPassword: is stored in plain text in the stack file; it must be a secret. Fix: pulumi config set --secret rabbitmq-platform:externalAdminPassword <value>",
         ]);
+    });
+
+    it("derives the broker's major version from the image, and refuses a contradiction", function () {
+        assert.strictEqual(parsePlatformConfig(devConfig()).brokerMajorVersion, 4);
+        const three = { ...devConfig(), [key("image")]: "rabbitmq:3.13.7-management" };
+        assert.strictEqual(parsePlatformConfig(three).brokerMajorVersion, 3);
+        assert.deepStrictEqual(problemsOf({ [key("rabbitmqMajorVersion")]: "3" }), [
+            "rabbitmq-platform:rabbitmqMajorVersion: is 3 but the image rabbitmq:4.0.5-management is RabbitMQ 4. Fix: remove rabbitmqMajorVersion or make it match the image",
+        ]);
+        const digest = "rabbitmq@sha256:" + "a".repeat(64);
+        assert.match(
+            problemsOf({ [key("image")]: digest })[0],
+            /^rabbitmq-platform:rabbitmqMajorVersion: is required when the image tag does not name a version/,
+        );
     });
 
     it("refuses a CPU request above its limit", function () {

@@ -35,6 +35,16 @@ function stringData(plan: Plan, name: string): Record<string, string> {
     return one(plan, SECRET, name).inputs.stringData as Record<string, string>;
 }
 
+/** tl-engine's recommended option: topology and Secrets on a managed broker. */
+const EXTERNAL_BROKER = {
+    "rabbitmq-platform:mode": "external",
+    "rabbitmq-platform:managementEndpoint": "https://broker.example.com:443",
+    "rabbitmq-platform:externalAmqpHost": "broker.example.com",
+    "rabbitmq-platform:externalAdminUsername": "admin",
+    "rabbitmq-platform:externalAdminPassword": { secure: "AAABAE+encrypted" },
+    "rabbitmq-platform:rabbitmqMajorVersion": 4,
+};
+
 async function renderFailure(config: Record<string, unknown>): Promise<RenderFailure> {
     try {
         await renderStack({ stack: "variant", configFile: stackFile("variant", config) });
@@ -63,7 +73,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
             "rabbitmq:index/user:User": 4,
             "rabbitmq:index/exchange:Exchange": 4,
             [QUEUE]: 6,
-            [POLICY]: 3,
+            [POLICY]: 6,
             "rabbitmq:index/permissions:Permissions": 4,
             "rabbitmq:index/topicPermissions:TopicPermissions": 1,
             "rabbitmq:index/binding:Binding": 6,
@@ -131,7 +141,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         assert.ok(provider.dependencies.includes(cr.urn), "provider waits for the ready cluster");
         assert.ok(provider.dependencies.includes(urnOf("kubernetes:core/v1:Service", "rabbitmq-management")));
         const topology = plan.resources.filter((r) => r.type.startsWith("rabbitmq:index/"));
-        assert.strictEqual(topology.length, 30);
+        assert.strictEqual(topology.length, 33);
         for (const r of topology) {
             assert.strictEqual(r.provider, provider.urn, `${r.name} uses the explicit provider`);
         }
@@ -405,13 +415,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         const { plan, wire } = await renderStack({
             stack: "external",
             showSecrets: false,
-            configFile: stackFile("external", {
-                "rabbitmq-platform:mode": "external",
-                "rabbitmq-platform:managementEndpoint": "https://broker.example.com:443",
-                "rabbitmq-platform:externalAmqpHost": "broker.example.com",
-                "rabbitmq-platform:externalAdminUsername": "admin",
-                "rabbitmq-platform:externalAdminPassword": { secure: "AAABAE+encrypted" },
-            }),
+            configFile: stackFile("external", EXTERNAL_BROKER),
         });
         assert.deepStrictEqual(
             plan.resources
@@ -429,13 +433,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         const revealed = await renderStack({
             stack: "external",
             showSecrets: true,
-            configFile: stackFile("external", {
-                "rabbitmq-platform:mode": "external",
-                "rabbitmq-platform:managementEndpoint": "https://broker.example.com:443",
-                "rabbitmq-platform:externalAmqpHost": "broker.example.com",
-                "rabbitmq-platform:externalAdminUsername": "admin",
-                "rabbitmq-platform:externalAdminPassword": { secure: "AAABAE+encrypted" },
-            }),
+            configFile: stackFile("external", EXTERNAL_BROKER),
         });
         const url = new URL(stringData(revealed.plan, "apps-tl-engine-rabbitmq-secret").AMQP_URL);
         assert.strictEqual(

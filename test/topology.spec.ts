@@ -8,7 +8,8 @@ import { escapeRegex, exactAlternation, normalizeTopology, topicMatches } from "
 
 const shipped = () =>
     YAML.parse(fs.readFileSync(path.join(projectRoot(), "topology.yaml"), "utf8")) as unknown;
-const normalize = (input: unknown) => normalizeTopology(input, "t.yaml", { quorumGroupSize: 3 });
+const normalize = (input: unknown) =>
+    normalizeTopology(input, "t.yaml", { quorumGroupSize: 3, brokerMajorVersion: 4 });
 
 function problemsOf(input: unknown): string[] {
     try {
@@ -47,7 +48,10 @@ function vhost(overrides: Record<string, unknown> = {}): Record<string, unknown>
 
 describe("topology (lib/topology.ts)", function () {
     it("derives quorum arguments, per-queue policies and least-privilege permissions from the shipped file", function () {
-        const t = normalizeTopology(shipped(), "topology.yaml", { quorumGroupSize: 5 });
+        const t = normalizeTopology(shipped(), "topology.yaml", {
+            quorumGroupSize: 5,
+            brokerMajorVersion: 4,
+        });
         const carpeta = t.vhosts.find((v) => v.name === "/carpeta")!;
         const deletion = carpeta.queues.find((q) => q.name === "documento.deletion.queue")!;
         assert.deepStrictEqual(deletion.arguments, {
@@ -88,6 +92,21 @@ describe("topology (lib/topology.ts)", function () {
             write: "^engine:events$",
             read: "^(engine:events:worker|engine:tasks)$",
         });
+    });
+
+    it("keeps dead-letter queues from ever dropping on RabbitMQ 4 (default delivery limit 20), and leaves 3.x alone", function () {
+        const on = (brokerMajorVersion: number) =>
+            normalizeTopology({ vhosts: [vhost()] }, "t.yaml", { quorumGroupSize: 3, brokerMajorVersion })
+                .vhosts[0].queues;
+        assert.deepStrictEqual(on(4)[1].policy, {
+            name: "q.dlq",
+            pattern: "^q\\.dlq$",
+            applyTo: "queues",
+            priority: 10,
+            definition: { "delivery-limit": "-1" },
+        });
+        assert.strictEqual(on(3)[1].policy, undefined);
+        assert.strictEqual(on(4)[0].policy?.definition["delivery-limit"], "3");
     });
 
     it("rejects a dead-letter route to nowhere (the ADR's missing DLQ binding)", function () {
