@@ -4,10 +4,10 @@
  */
 import { strict as assert } from "assert";
 import { ManagementClient } from "../../lib/management/client";
-import { Decl, Model, ofKind } from "../../lib/verify/model";
+import { Decl, Model, ofKind, providerCalls } from "../../lib/verify/model";
 import { verifyBroker } from "../../lib/verify/verify";
-import { Broker, BrokerId, adminClient, requireBroker } from "./support/brokers";
-import { STACKS, stackModel, stackPlan } from "./support/plans";
+import { Broker, BrokerId, adminClient, ensureVersion, requireBroker } from "./support/brokers";
+import { STACKS, modelFor, stackModel, stackPlan, variantConfigFile } from "./support/plans";
 import { failures, replay, resetBroker } from "./support/replay";
 
 /** Names each declaration refers to, by the kind of resource that must be created first. */
@@ -144,10 +144,41 @@ describe("plan replay (provider-exact calls) on real brokers", function () {
                 let model: Model;
 
                 before(async function () {
-                    broker = requireBroker(this, id);
+                    broker = await ensureVersion(requireBroker(this, id));
                     client = adminClient(broker);
-                    model = stackModel(stack);
+                    model = modelFor(stack, broker.version);
                     await resetBroker(client, model);
+                });
+
+                it("renders the stack for this broker's major version; on 3.x the 4.x-only settings are exactly what 3.x rejects", async function () {
+                    const variant = variantConfigFile(stack, broker.version);
+                    if (!variant) {
+                        console.log(
+                            `      RabbitMQ ${broker.version}: the stack as configured (RabbitMQ 4 image)`,
+                        );
+                        return;
+                    }
+                    // What the 3.x variant changes, resource by resource.
+                    const four = stackModel(stack);
+                    const key = (d: Decl): string => JSON.stringify(providerCalls(d));
+                    const changed = four.decls.filter((d) => {
+                        const v = model.decls.find((x) => x.urn === d.urn);
+                        return !v || key(v) !== key(d);
+                    });
+                    changed.forEach((d) =>
+                        console.log(
+                            `      4.x-only in the stack, changed for ${broker.version}: ${d.label} ${key(d)}`,
+                        ),
+                    );
+                    // The RabbitMQ 4 rendering on this broker: rejected exactly where the variant differs.
+                    await resetBroker(client, four);
+                    const rejected = (await replay(client, four)).filter((r) => !r.ok).map((r) => r.decl.urn);
+                    await resetBroker(client, four);
+                    assert.deepEqual(
+                        rejected.sort(),
+                        changed.map((d) => d.urn).sort(),
+                        "resources 3.x rejects vs resources the 3.x variant changes",
+                    );
                 });
 
                 it("accepts every rabbitmq resource, sent as the provider sends it", async function () {

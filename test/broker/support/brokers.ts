@@ -145,3 +145,11 @@ export function adminAmqpUrl(b: Broker, vhost: string, node?: BrokerNode): strin
     const port = node && b.local ? node.amqpPort : Number(u.port || 5672);
     return `amqp://${encodeURIComponent(b.adminUser)}:${encodeURIComponent(b.adminPassword)}@${u.hostname}:${port}/${encodeURIComponent(vhost)}`;
 }
+
+/** Fills in the version of an external broker from /api/overview. */
+export async function ensureVersion(b: Broker): Promise<Broker> {
+    if (b.version === "unknown") {
+        b.version = (await adminClient(b).get<{ rabbitmq_version: string }>("overview")).rabbitmq_version;
+    }
+    return b;
+}

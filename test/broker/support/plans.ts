@@ -4,7 +4,9 @@
  * (for example test/broker/fixtures while developing without the plan tool).
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import YAML from "yaml";
 import { Plan, loadPlanFile, planToolPath, renderPlan } from "../../../lib/verify/plan";
 import { Model, buildModel } from "../../../lib/verify/model";
 import { repoRoot } from "./brokers";
@@ -71,4 +73,31 @@ export function secretOf(plan: Plan, username: string): AppSecret {
         throw new Error(`stack ${plan.stack}: no app Secret with username '${username}'`);
     }
     return s;
+}
+
+/**
+ * The stack as rendered for a broker's major version. The stacks target RabbitMQ 4 (their image); for a 3.x broker
+ * the stack's config file gets `image: rabbitmq:<version>-management`, which is how a 3.x deployment says so
+ * (settings that exist only in 4.x, such as an unlimited delivery limit, are then left out by the program).
+ */
+export function variantConfigFile(stack: string, brokerVersion: string): string | undefined {
+    const major = Number(brokerVersion.split(".")[0]);
+    if (!(major < 4)) {
+        return undefined;
+    }
+    const dir = path.join(os.tmpdir(), "rabbitmq-platform-broker-tests");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `Pulumi.${stack}.rabbitmq${brokerVersion}.yaml`);
+    const doc = YAML.parse(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+    doc.config = { ...(doc.config ?? {}), "rabbitmq-platform:image": `rabbitmq:${brokerVersion}-management` };
+    fs.writeFileSync(file, YAML.stringify(doc));
+    return file;
+}
+
+export function planFor(stack: string, brokerVersion: string): Plan {
+    return stackPlan(stack, variantConfigFile(stack, brokerVersion));
+}
+
+export function modelFor(stack: string, brokerVersion: string): Model {
+    return stackModel(stack, variantConfigFile(stack, brokerVersion));
 }

@@ -2,9 +2,9 @@
 import { ManagementClient, apiPath } from "../../../lib/management/client";
 import { Model, ofKind } from "../../../lib/verify/model";
 import { Plan } from "../../../lib/verify/plan";
-import { Broker, adminClient } from "./brokers";
+import { Broker, adminClient, ensureVersion } from "./brokers";
 import { Conn, connectAdmin, connectApp } from "./amqp";
-import { appSecrets, stackModel, stackPlan } from "./plans";
+import { appSecrets, modelFor, planFor } from "./plans";
 import { grantAdmin, replayOrThrow, resetBroker } from "./replay";
 
 export interface Topo {
@@ -17,10 +17,11 @@ export interface Topo {
 }
 
 /** Replays the stack on the broker and opens admin (per vhost) and app connections. */
-export async function setUpTopology(broker: Broker, stack: string, configFile?: string): Promise<Topo> {
+export async function setUpTopology(broker: Broker, stack: string): Promise<Topo> {
+    await ensureVersion(broker);
     const client = adminClient(broker);
-    const plan = stackPlan(stack, configFile);
-    const model = stackModel(stack, configFile);
+    const plan = planFor(stack, broker.version);
+    const model = modelFor(stack, broker.version);
     await resetBroker(client, model);
     await replayOrThrow(client, model);
     await grantAdmin(client, model);
@@ -32,6 +33,8 @@ export async function setUpTopology(broker: Broker, stack: string, configFile?: 
     for (const s of appSecrets(plan)) {
         apps.set(s.data.username, await connectApp(broker, s));
     }
+    // A test may kill the node these connections use; their errors must not crash the run.
+    [...admin.values(), ...apps.values()].forEach((c) => c.on("error", () => undefined));
     return { broker, client, plan, model, admin, apps };
 }
 
