@@ -34,6 +34,8 @@ export interface WireResource {
     /** Inputs exactly as registered: secrets and unknowns in Pulumi's wire format. */
     inputs: Record<string, unknown>;
     propertyDependencies: Record<string, string[]>;
+    /** The `deletedWith` resource URN, or "" (never set here: a skipped delete strands finalizers). */
+    deletedWith: string;
 }
 
 export interface RenderedStack {
@@ -146,6 +148,7 @@ interface RegisterRequest {
     getProvider(): string;
     getProtect(): boolean;
     getDependenciesList(): string[];
+    getDeletedwith(): string;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
 }
@@ -247,7 +250,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
                     protect: req.getProtect(),
                     inputs: displayValue(inputs, showSecrets) as Record<string, unknown>,
                 });
-                wire[urn] = { inputs, propertyDependencies };
+                wire[urn] = { inputs, propertyDependencies, deletedWith: req.getDeletedwith() };
             }
             cb(err, resp);
         });

@@ -154,6 +154,16 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         }
     });
 
+    it("never uses deletedWith: the cluster's finalizer needs its operator to delete it", async function () {
+        const { wire } = await rendered({ stack: "prod" });
+        assert.deepStrictEqual(
+            Object.entries(wire)
+                .filter(([, w]) => w.deletedWith !== "")
+                .map(([urn]) => urn),
+            [],
+        );
+    });
+
     it("waits until the cluster is really ready, with the stack's timeout", async function () {
         const { plan } = await rendered({ stack: "prod" });
         const metadata = one(plan, CR, "rabbitmq-cluster").inputs.metadata as Record<string, unknown>;
