@@ -115,6 +115,8 @@ export interface CheckResult {
     findings: Finding[];
     /** The policy config sent to the pack with Configure, after reconciliation. */
     config: Record<string, PolicyConfigEntry>;
+    /** Caveats about the input, printed with the result. */
+    notes: string[];
 }
 
 export interface PolicyConfigEntry {
@@ -150,12 +152,18 @@ export function planValueToWire(value: unknown): unknown {
     return value;
 }
 
-/** Reads a plan in the `plan --json` format; inputs become wire values. */
+/**
+ * Reads a plan in the `plan --json` format; inputs become wire values. A plan without per-input dependencies
+ * gets each input the resource's whole dependency list: that can hide a literal credential next to a generated
+ * one, but never invents a violation.
+ */
 export function resourcesFromPlan(plan: Plan): AnalyzedResource[] {
     return plan.resources.map((r) => ({
         ...r,
         inputs: planValueToWire(r.inputs ?? {}) as Record<string, unknown>,
-        propertyDependencies: r.propertyDependencies ?? {},
+        propertyDependencies:
+            r.propertyDependencies ??
+            Object.fromEntries(Object.keys(r.inputs ?? {}).map((k) => [k, r.dependencies])),
     }));
 }
 
@@ -171,7 +179,9 @@ export function resourcesFromRendered(rendered: RenderedStack): AnalyzedResource
     });
 }
 
-async function loadInputs(opts: CheckOptions): Promise<{ plan: Plan; resources: AnalyzedResource[] }> {
+async function loadInputs(
+    opts: CheckOptions,
+): Promise<{ plan: Plan; resources: AnalyzedResource[]; notes: string[] }> {
     if (opts.planFile !== undefined) {
         const plan = JSON.parse(fs.readFileSync(opts.planFile, "utf8")) as Plan;
         if (!Array.isArray(plan.resources)) {
@@ -179,7 +189,13 @@ async function loadInputs(opts: CheckOptions): Promise<{ plan: Plan; resources: 
                 `${opts.planFile} is not a plan: it has no "resources" array (see npm run plan -- --json).`,
             );
         }
-        return { plan, resources: resourcesFromPlan(plan) };
+        const notes = plan.resources.some((r) => r.propertyDependencies === undefined)
+            ? [
+                  "the plan has no propertyDependencies, so each input is taken to depend on all of its " +
+                      "resource's dependencies; disallow-plaintext-credentials may miss a literal value.",
+              ]
+            : [];
+        return { plan, resources: resourcesFromPlan(plan), notes };
     }
     if (opts.stack === undefined) {
         throw new Error("Pass --stack <name> or --plan <plan.json>.");
@@ -194,7 +210,7 @@ async function loadInputs(opts: CheckOptions): Promise<{ plan: Plan; resources: 
         configFile: opts.configFile,
         preview: opts.preview ?? true,
     });
-    return { plan: rendered.plan, resources: resourcesFromRendered(rendered) };
+    return { plan: rendered.plan, resources: resourcesFromRendered(rendered), notes: [] };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -531,7 +547,7 @@ function findings(res: AnalyzeResponse, urn: string): Finding[] {
 
 /** Runs the whole check and returns every diagnostic; printing and the exit status are up to the caller. */
 export async function runPolicyCheck(opts: CheckOptions): Promise<CheckResult> {
-    const { plan, resources } = await loadInputs(opts);
+    const { plan, resources, notes } = await loadInputs(opts);
     const given =
         opts.policyPackConfig === undefined
             ? {}
@@ -561,6 +577,7 @@ export async function runPolicyCheck(opts: CheckOptions): Promise<CheckResult> {
             packVersion: info.version,
             findings: all,
             config,
+            notes,
         };
     } finally {
         if (opts.pack === undefined) {
@@ -601,8 +618,8 @@ export function formatResult(result: CheckResult, packDir = DEFAULT_PACK_DIR): s
             lines.push(`          ${l}`);
         }
     }
+    lines.push("", ...result.notes.map((n) => `note: ${n}`));
     lines.push(
-        "",
         `${mandatory.length} mandatory and ${advisory.length} advisory policy violations; ` +
             `${unknown.length} checks could not run because values are unknown until update.`,
     );

@@ -112,6 +112,19 @@ describe("npm run policy on plan files (the real analyzer over gRPC)", function 
         ]);
     });
 
+    it("says when a plan carries no per-input dependencies, and never invents a violation from that", async function () {
+        const bare = variant("no-property-dependencies", (p) => {
+            for (const r of p.resources) {
+                delete r.propertyDependencies;
+            }
+        });
+        const result = await check({ planFile: bare });
+        assert.deepStrictEqual(lines(result), []);
+        assert.deepStrictEqual(result.notes, [
+            "the plan has no propertyDependencies, so each input is taken to depend on all of its resource's dependencies; disallow-plaintext-credentials may miss a literal value.",
+        ]);
+    });
+
     it("never loads @pulumi/policy (or constructs a PolicyPack) in the checking process", async function () {
         await runPolicyCheck({ planFile: GOOD });
         assert.deepStrictEqual(

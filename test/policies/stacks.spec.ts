@@ -2,6 +2,9 @@
 // preview), then judged by the real pack over gRPC with the policy config that stack uses in CI.
 
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { hasMandatoryViolation } from "../../tools/policy-check";
 import { BAD_STACKS, ROOT, check, lines, startPack, stopPack } from "./support";
@@ -33,6 +36,24 @@ describe("policy check on stacks (npm run policy -- --stack)", function () {
             assert.deepStrictEqual(lines(result), []);
         });
     }
+
+    it("judges a plan file from npm run plan -- --json like the stack itself", async function () {
+        const plan = spawnSync(
+            process.execPath,
+            [path.join(ROOT, "bin", "tools", "plan.js"), "--stack", "prod", "--json"],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                maxBuffer: 64 * 1024 * 1024,
+            },
+        );
+        assert.strictEqual(plan.status, 0, plan.stderr);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "prod.plan.json");
+        fs.writeFileSync(file, plan.stdout);
+        const fromPlan = await check({ planFile: file, policyPackConfig: config("prod") });
+        const fromStack = await check({ stack: "prod", policyPackConfig: config("prod") });
+        assert.deepStrictEqual(lines(fromPlan), lines(fromStack));
+    });
 
     it("checks the production shape on prod only, through its policy config", async function () {
         const dev = await check({ stack: "dev", policyPackConfig: config("dev") });

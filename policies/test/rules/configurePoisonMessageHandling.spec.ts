@@ -36,6 +36,20 @@ describe("configure-poison-message-handling", function () {
         assertViolations(await runStackPolicy(policy, stack), []);
     });
 
+    it("accepts an unlimited delivery limit (-1) on a dead-letter queue", async function () {
+        const stack = happyStack();
+        definition(stack, "documento.deletion.dlq")["delivery-limit"] = "-1";
+        assertViolations(await runStackPolicy(policy, stack), []);
+    });
+
+    it("fails an unlimited delivery limit on a queue that is not a dead-letter target", async function () {
+        const stack = happyStack();
+        definition(stack)["delivery-limit"] = "-1";
+        assertViolations(await runStackPolicy(policy, stack), [
+            `${q} has delivery limit -1 (unlimited) but is not a dead-letter queue; a poison message is redelivered for ever. Set a positive delivery-limit and a dead-letter route for the queue.`,
+        ]);
+    });
+
     it("only counts the highest-priority matching policy, as RabbitMQ does", async function () {
         const stack = happyStack();
         stack.push({
