@@ -173,6 +173,23 @@ const LIMITS: { key: string; label: string; numeric: boolean }[] = [
     { key: "dead-letter-strategy", label: "dead-letter-strategy", numeric: false },
 ];
 
+/**
+ * Numeric limits: the lowest of argument, policy and operator policy applies. A negative delivery limit means "no
+ * limit" (RabbitMQ 4 turns off its default of 20 that way), so it only applies when no source sets a real limit.
+ * Non-numeric settings: the argument overrides the policy.
+ */
+function effectiveValue(key: string, numeric: boolean, candidates: string[]): string {
+    if (!numeric) {
+        return candidates[0];
+    }
+    const numbers = candidates.map(Number);
+    if (key === "delivery-limit") {
+        const real = numbers.filter((n) => n >= 0);
+        return real.length > 0 ? String(Math.min(...real)) : "unlimited";
+    }
+    return String(Math.min(...numbers));
+}
+
 function scalar(value: unknown): string | undefined {
     return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
         ? String(value)
@@ -206,10 +223,7 @@ function queueNode(r: PlanResource, policies: PolicyInfo[]): QueueNode {
         if (candidates.length === 0) {
             continue;
         }
-        // Numeric limits: the lowest of argument, policy and operator policy applies. Others: the argument
-        // overrides the policy.
-        const value = limit.numeric ? String(Math.min(...candidates.map(Number))) : candidates[0];
-        limits.push(`${limit.label} ${value}`);
+        limits.push(`${limit.label} ${effectiveValue(limit.key, limit.numeric, candidates)}`);
     }
     const dlx = scalar(args["x-dead-letter-exchange"]) ?? scalar(policy?.definition["dead-letter-exchange"]);
     const dlk =

@@ -145,6 +145,26 @@ describe("topology diagram (lib/diagram.ts)", function () {
         );
     });
 
+    it("shows a negative delivery limit as unlimited, and lets any real limit win over it", function () {
+        const policy = (name: string, type: string, limit: string) =>
+            res(type, {
+                name,
+                vhost: "/v",
+                policy: {
+                    pattern: "^dlq$",
+                    priority: 0,
+                    applyTo: "queues",
+                    definition: { "delivery-limit": limit },
+                },
+            });
+        const unlimited = topologyFromPlan(plan([quorum("dlq"), policy("p", POLICY_TYPE, "-1")]));
+        assert.deepStrictEqual(unlimited.vhosts[0].queues[0].limits, ["group 3", "delivery-limit unlimited"]);
+        const capped = topologyFromPlan(
+            plan([quorum("dlq"), policy("p", POLICY_TYPE, "-1"), policy("o", OPERATOR_POLICY_TYPE, "7")]),
+        );
+        assert.deepStrictEqual(capped.vhosts[0].queues[0].limits, ["group 3", "delivery-limit 7"]);
+    });
+
     it("derives publish and consume grants from permission regexes and topic permissions", function () {
         const [v] = topologyFromPlan(samplePlan()).vhosts;
         assert.deepStrictEqual(v.users, [
