@@ -22,8 +22,15 @@ interface RegisterRequest {
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 type Callback<T> = (err: Error | null, resp: T) => void;
+interface ReadRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
 interface MockMonitor {
     registerResource(req: RegisterRequest, cb: Callback<{ getUrn(): string }>): void;
+    readResource(req: ReadRequest, cb: Callback<{ getUrn(): string }>): void;
 }
 const runtime = pulumi.runtime as unknown as { getMonitor(): MockMonitor; waitForRPCs(): Promise<void> };
 
@@ -35,14 +42,20 @@ export interface Recorder {
     settle(): Promise<void>;
 }
 
-/** Installs mocks (update mode unless `preview`) and returns the recorder; call in a `before` hook. */
-export async function installMocks(preview = false): Promise<Recorder> {
+/**
+ * Installs mocks (update mode unless `preview`) and returns the recorder; call in a `before` hook. `state` adds
+ * computed outputs per resource (for example a StackReference's `outputs`).
+ */
+export async function installMocks(
+    preview = false,
+    state: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> = () => ({}),
+): Promise<Recorder> {
     pulumi.runtime.setAllConfig({});
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({
                 id: preview ? undefined : `${args.name}-id`,
-                state: { ...args.inputs },
+                state: { ...args.inputs, ...state(args) },
             }),
             call: (args) => {
                 throw new Error(`Mock not implemented: ${args.token}`);
@@ -51,6 +64,7 @@ export async function installMocks(preview = false): Promise<Recorder> {
         "rabbitmq-platform",
         "test",
         preview,
+        "organization",
     );
     const resources: Registered[] = [];
     const monitor = runtime.getMonitor();
@@ -65,6 +79,25 @@ export async function installMocks(preview = false): Promise<Recorder> {
                     parent: req.getParent(),
                     custom: req.getCustom(),
                     inputs: displayValue(req.getObject()?.toJavaScript() ?? {}, true) as Record<
+                        string,
+                        unknown
+                    >,
+                });
+            }
+            cb(err, resp);
+        });
+    // Reads (`Resource.get`, StackReference) are recorded like registrations.
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req, cb) =>
+        read(req, (err, resp) => {
+            if (err === null) {
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    parent: req.getParent(),
+                    custom: true,
+                    inputs: displayValue(req.getProperties()?.toJavaScript() ?? {}, true) as Record<
                         string,
                         unknown
                     >,
