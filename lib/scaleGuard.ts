@@ -48,8 +48,9 @@ function ownStackName(): string {
  */
 export function scaleGuard(name: string, next: number, cluster: string): pulumi.Output<pulumi.Resource[]> {
     const self = new pulumi.StackReference(name, { name: ownStackName() });
-    return self.getOutput(REPLICAS_OUTPUT).apply((previous: unknown) => {
-        const problem = scaleDownProblem(previous, next, cluster);
+    // `outputs` rather than getOutput(): offline renders (lib/render.ts mocks) give a reference no outputs at all.
+    return self.outputs.apply((outputs: Record<string, unknown> | undefined) => {
+        const problem = scaleDownProblem(outputs?.[REPLICAS_OUTPUT], next, cluster);
         if (problem !== undefined) {
             throw new pulumi.ResourceError(problem, self);
         }

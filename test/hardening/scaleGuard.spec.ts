@@ -49,6 +49,9 @@ describe("scale guard (lib/scaleGuard.ts)", function () {
         assert.strictEqual(ref.inputs.name, "organization/rabbitmq-platform/test");
         previous = undefined;
         assert.ok(Array.isArray(await settle(scaleGuard("guard-first", 3, "rabbitmq/rabbitmq"))));
+        // Offline renders (npm run plan) give the reference no outputs at all.
+        previous = null;
+        assert.ok(Array.isArray(await settle(scaleGuard("guard-offline", 3, "rabbitmq/rabbitmq"))));
     });
 
     it("fails the preview with a ResourceError when replicas decrease", async function () {
