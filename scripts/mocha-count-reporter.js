@@ -11,7 +11,10 @@ class CountReporter extends Mocha.reporters.Spec {
             const file = process.env.MOCHA_COUNTS_FILE;
             if (file) {
                 const { passes, failures, pending } = runner.stats;
-                fs.appendFileSync(file, `${JSON.stringify({ suite: process.env.MOCHA_SUITE || "unit", passes, failures, pending })}\n`);
+                fs.appendFileSync(
+                    file,
+                    `${JSON.stringify({ suite: process.env.MOCHA_SUITE || "unit", passes, failures, pending })}\n`,
+                );
             }
         });
     }

@@ -3,7 +3,13 @@
 "use strict";
 const fs = require("fs");
 const [file, ...expectedSuites] = process.argv.slice(2);
-const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+const lines = fs.existsSync(file)
+    ? fs
+          .readFileSync(file, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+    : [];
 let passed = 0;
 let failed = 0;
 let skipped = 0;

@@ -115,7 +115,10 @@ describe("bench and loadtest logic (lib/bench)", function () {
 
     describe("generated topologies", function () {
         it("N quorum queues, each with its binding, policy and user permission, valid for the program", function () {
-            const n = normalizeTopology(generateTopology(25), "gen", { quorumGroupSize: 3, brokerMajorVersion: 4 });
+            const n = normalizeTopology(generateTopology(25), "gen", {
+                quorumGroupSize: 3,
+                brokerMajorVersion: 4,
+            });
             const v = n.vhosts[0];
             assert.equal(v.queues.length, 25);
             assert.ok(v.queues.every((q) => q.type === "quorum" && q.policy !== undefined));
