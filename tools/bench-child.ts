@@ -8,7 +8,9 @@ import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { longestChain, urnName } from "../lib/bench/graph";
 import { BaselineSource } from "../lib/bench/baseline";
+import { generateTopology } from "../lib/bench/topogen";
 import { projectRoot } from "../lib/project";
+import { normalizeTopology } from "../lib/topology";
 import { renderStack } from "../lib/render";
 import { loadStackConfig } from "../lib/stackConfig";
 
@@ -19,7 +21,8 @@ export type ChildJob =
     | { mode: "startup"; runtime: Runtime; stack: string }
     | { mode: "render"; stack: string; configFile?: string; projectDir?: string; repeat: number }
     | { mode: "abstraction"; stack: string; baselineDir: string; repeat: number }
-    | { mode: "baseline-source"; stack: string; configFile?: string; out: string };
+    | { mode: "baseline-source"; stack: string; configFile?: string; out: string }
+    | { mode: "validate"; queues: number; deadLetter?: "direct" | "topic" };
 
 export interface ChildResult {
     /** ms since the process started. */
@@ -198,6 +201,18 @@ async function baselineSource(job: {
     return { resources: plan.resources.length, maxRssMb: maxRssMb() };
 }
 
+/** lib/topology.ts's validation alone, on a generated topology (after one small warm-up call). */
+function validate(job: { queues: number; deadLetter?: "direct" | "topic" }): ChildResult {
+    normalizeTopology(generateTopology(10, job.deadLetter), "warm-up", {
+        quorumGroupSize: 3,
+        brokerMajorVersion: 4,
+    });
+    const input = generateTopology(job.queues, job.deadLetter);
+    const t = performance.now();
+    normalizeTopology(input, "generated", { quorumGroupSize: 3, brokerMajorVersion: 4 });
+    return { renderMs: [performance.now() - t], maxRssMb: maxRssMb() };
+}
+
 async function main(): Promise<void> {
     const job = JSON.parse(process.argv[2] ?? "{}") as ChildJob;
     let result: ChildResult;
@@ -213,6 +228,9 @@ async function main(): Promise<void> {
             break;
         case "baseline-source":
             result = await baselineSource(job);
+            break;
+        case "validate":
+            result = validate(job);
             break;
         default:
             throw new Error(`unknown job ${JSON.stringify(job)}`);

@@ -228,6 +228,22 @@ function scale(runs: number, sizes: number[], withBaseline: boolean): Record<str
     return { rows };
 }
 
+/** Validation alone (lib/topology.ts) at doubling sizes: linear code doubles, quadratic code quadruples. */
+function validation(quick: boolean): Record<string, unknown> {
+    const sizes = quick ? [250, 500] : [500, 1000, 2000];
+    const rows: Record<string, unknown>[] = [];
+    log(`## Topology validation alone (normalizeTopology), doubling sizes: x2 is linear, x4 is quadratic`);
+    for (const deadLetter of [undefined, "direct", "topic"] as const) {
+        const times = sizes.map((queues) => runChild({ mode: "validate", queues, deadLetter }).renderMs![0]);
+        const growth = times.slice(1).map((t, i) => t / times[i]);
+        rows.push({ deadLetter: deadLetter ?? "none", sizes, ms: times, growth });
+        log(
+            `  ${(deadLetter === undefined ? "no dead-lettering" : `shared ${deadLetter} DLX`).padEnd(19)} ${sizes.map((n, i) => `${n}: ${fmtMs(times[i])}`).join("  ")}   growth per doubling ${growth.map((g) => `x${g.toFixed(1)}`).join(" ")}`,
+        );
+    }
+    return { rows };
+}
+
 function deployGraph(scaleRows: ScaleRow[]): { ok: boolean; result: Record<string, unknown> } {
     const stacks = ["dev", "prod"].map((stack) => {
         const m = runChild({ mode: "render", stack, repeat: 1 });
@@ -285,6 +301,7 @@ function main(): number {
     results.abstraction = abstraction(runs, quick);
     const sc = scale(runs, sizes, !quick);
     results.scale = sc;
+    results.validation = validation(quick);
     const graph = deployGraph(sc.rows as ScaleRow[]);
     results.deployGraph = graph.result;
     const out = values.out ?? path.join(workDir, quick ? "results-quick.json" : "results.json");

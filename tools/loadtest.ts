@@ -22,7 +22,8 @@ import { ManagementClient, apiPath } from "../lib/management/client";
 import { projectRoot } from "../lib/project";
 import { Broker, BrokerId, adminClient, findBroker } from "../test/broker/support/brokers";
 import { secretOf, stackModel, stackPlan } from "../test/broker/support/plans";
-import { grantAdmin, replayOrThrow, resetBroker } from "../test/broker/support/replay";
+import { failures, grantAdmin, replay, resetBroker } from "../test/broker/support/replay";
+import { Decl, erlangRegex } from "../lib/verify/model";
 import { startOwnCluster } from "./loadtest-broker";
 
 const USAGE = `usage: npm run loadtest -- [--quick] [--stack dev] [--broker cluster310] [--duration 60] [--rate 0]
@@ -84,6 +85,8 @@ interface RunResult {
     p99: number;
     max: number;
     samples: SecondSample[];
+    /** CPU used during the run, in cores (1.0 = one core busy): this generator, the broker nodes, the machine. */
+    cpu: { generator: number; broker: number; machine: number; cores: number };
 }
 
 const tty = process.stdout.isTTY === true;
@@ -98,6 +101,50 @@ function amqpUrl(b: Broker, nodeIndex: number, user: string, password: string, v
 }
 
 const sleep = (t: number) => new Promise<void>((r) => setTimeout(r, t));
+
+const CLK_TCK = 100;
+
+/** CPU seconds used so far by the beam processes of these Erlang nodes (Linux /proc), 0 where unreadable. */
+function brokerCpuSeconds(nodeNames: string[]): number {
+    let total = 0;
+    for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+        try {
+            if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0].endsWith("beam.smp")) {
+                continue;
+            }
+            const node = /(?:^|\0)RABBITMQ_NODENAME=([^\0]*)/.exec(
+                fs.readFileSync(`/proc/${pid}/environ`, "utf8"),
+            );
+            if (node === null || !nodeNames.includes(node[1])) {
+                continue;
+            }
+            const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+        } catch {
+            // process gone or not ours to read
+        }
+    }
+    return total;
+}
+
+/** Busy and total CPU seconds of the whole machine (Linux /proc/stat). */
+function machineCpuSeconds(): { busy: number; total: number } {
+    try {
+        const f = fs
+            .readFileSync("/proc/stat", "utf8")
+            .split("\n")[0]
+            .trim()
+            .split(/\s+/)
+            .slice(1)
+            .map(Number);
+        const total = f.reduce((a, c) => a + c, 0) / CLK_TCK;
+        const idle = (f[3] + (f[4] ?? 0)) / CLK_TCK;
+        return { busy: total - idle, total };
+    } catch {
+        return { busy: NaN, total: NaN };
+    }
+}
 
 async function run(b: Broker, target: Target, o: Options, groupSize: number): Promise<RunResult> {
     const payload = Buffer.alloc(o.size, "x");
@@ -154,6 +201,12 @@ async function run(b: Broker, target: Target, o: Options, groupSize: number): Pr
         );
     }
 
+    const nodeNames = b.nodes.map((n) => n.name);
+    const cpu0 = {
+        gen: process.cpuUsage(),
+        broker: brokerCpuSeconds(nodeNames),
+        machine: machineCpuSeconds(),
+    };
     const started = performance.now();
     const stopAt = started + o.durationS * 1000;
     const ticker = setInterval(() => {
@@ -248,6 +301,15 @@ async function run(b: Broker, target: Target, o: Options, groupSize: number): Pr
         await c.close();
     }
     const consumeSeconds = (Math.max(lastConsumeAt, started) - started) / 1000;
+    const wall = (performance.now() - started) / 1000;
+    const gen = process.cpuUsage(cpu0.gen);
+    const machine = machineCpuSeconds();
+    const cpu = {
+        generator: (gen.user + gen.system) / 1e6 / wall,
+        broker: (brokerCpuSeconds(nodeNames) - cpu0.broker) / wall,
+        machine: (machine.busy - cpu0.machine.busy) / wall,
+        cores: (machine.total - cpu0.machine.total) / wall,
+    };
     void groupSize;
     return {
         label: target.label,
@@ -265,6 +327,7 @@ async function run(b: Broker, target: Target, o: Options, groupSize: number): Pr
         p99: total.percentile(99),
         max: total.max,
         samples,
+        cpu,
     };
 }
 
@@ -366,6 +429,7 @@ function report(r: RunResult): string[] {
         `    published ${n0(r.published)}  confirmed ${n0(r.confirmed)}  nacked ${n0(r.nacked)}  consumed ${n0(r.consumed)}  duplicates ${n0(r.duplicates)}  left in queue ${n0(r.left)}  ${lost === 0 && r.published === r.confirmed && r.nacked === 0 ? "nothing lost" : "MISMATCH"}`,
         `    ${n0(r.confirmedRate)} msg/s confirmed over ${r.publishSeconds.toFixed(1)} s; ${n0(r.consumedRate)} msg/s consumed`,
         `    latency p50 ${ms(r.p50)}  p95 ${ms(r.p95)}  p99 ${ms(r.p99)}  max ${ms(r.max)}`,
+        `    CPU (cores busy, of ${r.cpu.cores.toFixed(1)}): machine ${r.cpu.machine.toFixed(2)}, broker nodes ${r.cpu.broker.toFixed(2)}, this generator ${r.cpu.generator.toFixed(2)}, other processes ${Math.max(0, r.cpu.machine - r.cpu.broker - r.cpu.generator).toFixed(2)}`,
     ];
 }
 
@@ -410,7 +474,21 @@ async function loadtest(o: Options, b: Broker): Promise<number> {
     if (o.replay) {
         const model = stackModel(o.stack);
         await resetBroker(client, model);
-        await replayOrThrow(client, model);
+        // The load needs only the task route; a rejection elsewhere in the stack is reported, not fatal.
+        const results = await replay(client, model);
+        const onRoute = (d: Decl) =>
+            d.kind !== "policy" || (d.vhost === o.vhost && erlangRegex(d.pattern).test(o.queue));
+        const fatal = failures(results.filter((r) => onRoute(r.decl)));
+        const elsewhere = failures(results.filter((r) => !onRoute(r.decl)));
+        if (elsewhere.length > 0) {
+            console.warn(
+                `WARNING: the broker rejected parts of the stack off the load's route:\n  ${elsewhere.join("\n  ")}`,
+            );
+        }
+        if (fatal.length > 0) {
+            console.error(`the broker rejected the task route's topology:\n  ${fatal.join("\n  ")}`);
+            return 1;
+        }
         await grantAdmin(client, model);
     }
     const pub = secretOf(plan, o.publisherUser).data;

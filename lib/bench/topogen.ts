@@ -9,18 +9,40 @@ export function queueName(i: number): string {
     return `bench.q${String(i).padStart(5, "0")}`;
 }
 
-export function generateTopology(queues: number): TopologyInput {
+/**
+ * @param deadLetter also give every queue a dead-letter route through one shared exchange of this type to its own
+ * dead-letter queue (the usual "one DLX per vhost" layout), which exercises the dead-letter route check.
+ */
+export function generateTopology(queues: number, deadLetter?: "direct" | "topic"): TopologyInput {
     if (!Number.isInteger(queues) || queues < 1) {
         throw new RangeError(`queues must be a positive integer, got ${queues}`);
     }
     const names = Array.from({ length: queues }, (_, i) => queueName(i));
+    const dlx = "bench.dead-letters";
     return {
         vhosts: [
             {
                 name: "/bench",
-                exchanges: [{ name: "bench.in", type: "direct" }],
-                queues: names.map((name) => ({ name, deliveryLimit: 5 })),
-                bindings: names.map((name) => ({ exchange: "bench.in", queue: name, routingKey: name })),
+                exchanges: [
+                    { name: "bench.in", type: "direct" },
+                    ...(deadLetter === undefined ? [] : [{ name: dlx, type: deadLetter }]),
+                ],
+                queues: [
+                    ...names.map((name) => ({
+                        name,
+                        deliveryLimit: 5,
+                        ...(deadLetter === undefined
+                            ? {}
+                            : { deadLetter: { exchange: dlx, routingKey: name } }),
+                    })),
+                    ...(deadLetter === undefined ? [] : names.map((name) => ({ name: `${name}.dead` }))),
+                ],
+                bindings: [
+                    ...names.map((name) => ({ exchange: "bench.in", queue: name, routingKey: name })),
+                    ...(deadLetter === undefined
+                        ? []
+                        : names.map((name) => ({ exchange: dlx, queue: `${name}.dead`, routingKey: name }))),
+                ],
                 users: names.map((name, i) => ({
                     name: `bench-app-${i}`,
                     secret: { namespace: "bench", name: `bench-app-${i}` },
