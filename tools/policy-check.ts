@@ -19,6 +19,7 @@ import { createRequire } from "module";
 import * as path from "path";
 import type { AnalyzeResponse, AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
 import type { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import type * as render from "../lib/render";
 
 // The protobufs and gRPC runtime the analyzer client uses must be one copy: take them all from the
 // @pulumi/pulumi that owns `proto/analyzer_grpc_pb` (its generated code checks `instanceof` on requests).
@@ -48,32 +49,16 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"]; // protobuf enum order
 
-/** One resource of a plan, as `npm run plan -- --json` prints it. */
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    custom: boolean;
-    parent: string | null;
-    provider: string | null;
-    dependencies: string[];
+/** One resource of a plan (`npm run plan -- --json`), optionally with per-input dependencies. */
+export interface PlanResource extends render.PlanResource {
     /** Per-input dependencies; plans that carry them let credential policies see where a value comes from. */
     propertyDependencies?: Record<string, string[]>;
-    protect: boolean;
-    inputs: Record<string, unknown>;
 }
 
-export interface Plan {
-    project: string;
-    stack: string;
+/** A plan in the `plan --json` format, from any source. */
+export interface Plan extends Omit<render.Plan, "resources" | "outputs"> {
     resources: PlanResource[];
     outputs?: Record<string, unknown>;
-}
-
-/** What `renderStack` (lib/render.ts) returns: the plan plus the exact wire-format inputs the SDK registered. */
-export interface RenderedStack {
-    plan: Plan;
-    wire: Record<string, { inputs: Record<string, unknown>; propertyDependencies: Record<string, string[]> }>;
 }
 
 /** A resource ready to send to the analyzer. */
@@ -168,13 +153,13 @@ export function resourcesFromPlan(plan: Plan): AnalyzedResource[] {
 }
 
 /** Combines a rendered stack's plan with the exact wire inputs and property dependencies the SDK registered. */
-export function resourcesFromRendered(rendered: RenderedStack): AnalyzedResource[] {
+export function resourcesFromRendered(rendered: render.RenderedStack): AnalyzedResource[] {
     return rendered.plan.resources.map((r) => {
         const wire = rendered.wire[r.urn];
         return {
             ...r,
             inputs: wire?.inputs ?? (planValueToWire(r.inputs ?? {}) as Record<string, unknown>),
-            propertyDependencies: wire?.propertyDependencies ?? r.propertyDependencies ?? {},
+            propertyDependencies: wire?.propertyDependencies ?? {},
         };
     });
 }
@@ -200,12 +185,9 @@ async function loadInputs(
     if (opts.stack === undefined) {
         throw new Error("Pass --stack <name> or --plan <plan.json>.");
     }
-    // lib/render.ts belongs to the program; it is loaded lazily so `--plan` works without running the program.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const render = require("../lib/render") as {
-        renderStack(o: { stack: string; configFile?: string; preview?: boolean }): Promise<RenderedStack>;
-    };
-    const rendered = await render.renderStack({
+    // lib/render.ts runs the program; it is loaded only here, so `--plan` never loads the program or its SDKs.
+    const { renderStack } = await import("../lib/render");
+    const rendered = await renderStack({
         stack: opts.stack,
         configFile: opts.configFile,
         preview: opts.preview ?? true,
@@ -375,6 +357,7 @@ export class PolicyPackProcess {
         let stderr = "";
         child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
         const port = await new Promise<number>((resolve, reject) => {
+            child.on("error", reject);
             let stdout = "";
             const timer = setTimeout(
                 () => reject(new Error(`policy pack did not start in 60 s:\n${stderr}`)),
@@ -392,6 +375,9 @@ export class PolicyPackProcess {
                 clearTimeout(timer);
                 reject(new Error(`policy pack exited with code ${code} before serving:\n${stderr}`));
             });
+        }).catch((e: unknown) => {
+            child.kill();
+            throw e;
         });
         const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         return new PolicyPackProcess(child, client);
