@@ -12,9 +12,11 @@ import { configurePoisonMessageHandling } from "./rules/configurePoisonMessageHa
 import { disallowClassicQueueMirroring } from "./rules/disallowClassicQueueMirroring";
 import { disallowGuestUser } from "./rules/disallowGuestUser";
 import { disallowPlaintextCredentials } from "./rules/disallowPlaintextCredentials";
+import { disallowPrivilegedAppUsers } from "./rules/disallowPrivilegedAppUsers";
 import { disallowUnrestrictedPermissions } from "./rules/disallowUnrestrictedPermissions";
 import { disallowUntypedQueueArguments } from "./rules/disallowUntypedQueueArguments";
 import { enforceClusterReplicaMinimum } from "./rules/enforceClusterReplicaMinimum";
+import { enforceDurableExchanges } from "./rules/enforceDurableExchanges";
 import { enforceInstallOrdering } from "./rules/enforceInstallOrdering";
 import { enforcePinnedRabbitmqImage } from "./rules/enforcePinnedRabbitmqImage";
 import { enforceProductionShape } from "./rules/enforceProductionShape";
@@ -47,4 +49,6 @@ export const policies: Policies = [
     at("mandatory", enforceInstallOrdering),
     at("mandatory", enforcePinnedRabbitmqImage),
     at("mandatory", disallowClassicQueueMirroring),
+    at("mandatory", enforceDurableExchanges),
+    at("mandatory", disallowPrivilegedAppUsers),
 ];

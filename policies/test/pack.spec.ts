@@ -30,6 +30,8 @@ describe("the policy pack", function () {
             "enforce-install-ordering": "mandatory",
             "enforce-pinned-rabbitmq-image": "mandatory",
             "disallow-classic-queue-mirroring": "mandatory",
+            "enforce-durable-exchanges": "mandatory",
+            "disallow-privileged-app-users": "mandatory",
         });
     });
 
