@@ -9,9 +9,12 @@ import { AppCredentials } from "./components/appCredentials";
 import { CertManager } from "./components/certManager";
 import { ClusterOperator } from "./components/clusterOperator";
 import { MessagingTopology } from "./components/messagingTopology";
+import { Monitoring } from "./components/monitoring";
+import { NetworkPolicies } from "./components/networkPolicies";
 import { RabbitmqCluster } from "./components/rabbitmqCluster";
 import { readSettings } from "./config";
 import type { AmqpEndpoint } from "./lib/amqpUrl";
+import { scaleGuard } from "./lib/scaleGuard";
 
 const { config, topology, externalAdminPassword } = readSettings();
 
@@ -36,11 +39,53 @@ function operatorManagedBroker(): Broker {
         },
         { dependsOn: certManager === undefined ? [] : [certManager.chart] },
     );
-    const cluster = new RabbitmqCluster("rabbitmq", {
-        settings: config,
-        protect: config.protect,
-        operator: operator.ready,
-    });
+    const cluster = new RabbitmqCluster(
+        "rabbitmq",
+        { settings: config, protect: config.protect, operator: operator.ready },
+        // The operator cannot scale down: refuse it at preview, before anything changes.
+        {
+            dependsOn: scaleGuard(
+                "scale-guard",
+                config.replicas,
+                `${config.namespace}/${config.clusterName}`,
+            ),
+        },
+    );
+    if (config.networkPolicies) {
+        new NetworkPolicies(
+            "network",
+            {
+                namespace: cluster.cluster.metadata.namespace,
+                clusterName: config.clusterName,
+                appNamespaces: topology.vhosts.flatMap((v) => v.users.map((u) => u.secret.namespace)),
+                managementSourceRanges: config.managementSourceRanges,
+                monitoringNamespace: config.prometheusOperator ? config.monitoringNamespace : undefined,
+                restrictEgress: config.restrictBrokerEgress,
+                apiServerCidrs: config.apiServerCidrs.length > 0 ? config.apiServerCidrs : undefined,
+            },
+            // Deny-all must not land before the cluster is ready: pulumi up still has to reach the API.
+            { dependsOn: cluster.ready },
+        );
+    }
+    if (config.prometheusOperator) {
+        new Monitoring(
+            "monitoring",
+            {
+                namespace: config.namespace,
+                clusterName: config.clusterName,
+                replicas: config.replicas,
+                quorumGroupSize: config.quorumGroupSize,
+                runbookUrl: config.runbookUrl,
+                labels: Object.fromEntries(
+                    config.prometheusLabels.map((l) => [
+                        l.slice(0, l.indexOf("=")),
+                        l.slice(l.indexOf("=") + 1),
+                    ]),
+                ),
+            },
+            { dependsOn: [cluster.cluster] },
+        );
+    }
     return {
         endpoint: cluster.managementEndpoint,
         username: cluster.adminUsername,
@@ -94,3 +139,5 @@ export const adminPassword = pulumi.secret(broker.password);
 export const vhosts = messaging.vhosts;
 export const queues = messaging.queues;
 export const appSecrets = apps.secretNames;
+/** Read back by the scale guard (lib/scaleGuard.ts) on the next run; keep the name. */
+export const replicas = config.mode === "operator" ? config.replicas : undefined;

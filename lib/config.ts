@@ -149,6 +149,19 @@ const schema = z
             .min(3, { error: "must be 3 or 4", abort: true })
             .max(4, { error: "must be 3 or 4" })
             .optional(),
+        networkPolicies: z.boolean({ error: "must be true or false" }),
+        restrictBrokerEgress: z.boolean({ error: "must be true or false" }),
+        monitoringNamespace: k8sName("monitoringNamespace"),
+        apiServerCidrs: z.array(
+            z.string().refine(isCidr, { error: "each entry must be an IPv4 CIDR such as 172.18.0.2/32" }),
+            { error: "must be a list of CIDRs" },
+        ),
+        prometheusOperator: z.boolean({ error: "must be true or false" }),
+        prometheusLabels: z.array(
+            z.string().regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, { error: "each entry must be key=value" }),
+            { error: "must be a list of key=value labels" },
+        ),
+        runbookUrl: z.string().regex(/^[^#\s]+$/, { error: "must be a URL or path without a #fragment" }),
     })
     .strict();
 
@@ -204,6 +217,16 @@ export const KEYS: Record<keyof z.infer<typeof schema>, { type: KeyType; example
     externalAmqpTls: { type: "boolean", example: "true" },
     externalAdminUsername: { type: "string", example: "admin" },
     rabbitmqMajorVersion: { type: "integer", example: "4" },
+    networkPolicies: { type: "boolean", example: "true" },
+    restrictBrokerEgress: { type: "boolean", example: "true" },
+    monitoringNamespace: { type: "string", example: "monitoring" },
+    apiServerCidrs: { type: "array", example: "'[\"172.18.0.2/32\"]'" },
+    prometheusOperator: { type: "boolean", example: "true" },
+    prometheusLabels: { type: "array", example: "'[\"release=kube-prometheus-stack\"]'" },
+    runbookUrl: {
+        type: "string",
+        example: "https://github.com/<org>/rabbitmq-platform/blob/main/docs/runbook.md",
+    },
 };
 
 /** Secret keys: read only with `requireSecret`, never parsed here, never allowed in plain text. */

@@ -68,6 +68,9 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
             [CR]: 1,
             "kubernetes:core/v1:Service": 1,
             "kubernetes:policy/v1:PodDisruptionBudget": 1,
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6,
+            "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 1,
+            "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
             [PROVIDER]: 1,
             "rabbitmq:index/vHost:VHost": 2,
             "rabbitmq:index/user:User": 4,
@@ -370,6 +373,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         const { plan } = await rendered({ stack: "prod" });
         assert.deepStrictEqual(plan.outputs, {
             mode: "operator",
+            replicas: 5,
             managementUrl: `http://${MOCK_LOAD_BALANCER_IP}:15672`,
             amqpHost: "rabbitmq.rabbitmq.svc",
             amqpPort: 5672,
