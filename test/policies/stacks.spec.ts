@@ -55,6 +55,19 @@ describe("policy check on stacks (npm run policy -- --stack)", function () {
         assert.deepStrictEqual(lines(fromPlan), lines(fromStack));
     });
 
+    it("exits 1 with the program's own message when the stack's config is invalid", function () {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), "Pulumi.even.yaml");
+        fs.writeFileSync(file, "config:\n  rabbitmq-platform:replicas: 2\n");
+        const cli = path.join(ROOT, "bin", "tools", "policy-check.js");
+        const run = spawnSync(process.execPath, [cli, "--stack", "even", "--config-file", file], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        assert.strictEqual(run.status, 1);
+        assert.strictEqual(run.stdout, "");
+        assert.match(run.stderr, /^error: .*rabbitmq-platform:replicas/s);
+    });
+
     it("checks the production shape on prod only, through its policy config", async function () {
         const dev = await check({ stack: "dev", policyPackConfig: config("dev") });
         const prod = await check({ stack: "prod", policyPackConfig: config("prod") });
