@@ -37,15 +37,14 @@ export const enforceInstallOrdering: StackValidationPolicy = {
             const closure = dependencyClosure(from, all);
             return targets.some((t) => closure.has(t));
         };
-        const names = (rs: PolicyResource[], fallback: string) =>
-            rs.length === 0 ? fallback : rs.map(describe).join(", ");
+        const list = (rs: PolicyResource[]) => rs.map(describe).join(", ") || "none in the stack";
 
         // cert-manager (installCertManager: false) or the broker (mode: external) may live outside the stack;
         // then there is no edge to check, only the edges between what the stack does contain.
         for (const op of certManagers.length === 0 ? [] : operators) {
             if (!reaches(op, certManagers)) {
                 reportViolation(
-                    `${describe(op)} does not depend on cert-manager (${names(certManagers, "")}); ` +
+                    `${describe(op)} does not depend on cert-manager (${list(certManagers)}); ` +
                         "the operator's webhooks need cert-manager's certificates, and cert-manager must outlive " +
                         "the operator on destroy. Add dependsOn: [certManager] to the operator resources.",
                     op.urn,
@@ -55,7 +54,7 @@ export const enforceInstallOrdering: StackValidationPolicy = {
         for (const c of clusters) {
             if (!reaches(c, operators)) {
                 reportViolation(
-                    `${describe(c)} does not depend on the Cluster Operator (${names(operators, "none in the stack")}` +
+                    `${describe(c)} does not depend on the Cluster Operator (${list(operators)}` +
                         "); on destroy the operator can go first and the cluster's finalizer is never removed. " +
                         "Add dependsOn on the operator resources to the cluster.",
                     c.urn,
@@ -68,7 +67,7 @@ export const enforceInstallOrdering: StackValidationPolicy = {
         for (const t of topology) {
             if (!reaches(t, clusters)) {
                 reportViolation(
-                    `${describe(t)} does not depend on a RabbitmqCluster (${names(clusters, "")}); ` +
+                    `${describe(t)} does not depend on a RabbitmqCluster (${list(clusters)}); ` +
                         "it could be created before the broker exists or outlive it on destroy. Make the rabbitmq " +
                         "provider's endpoint and credentials come from the cluster, and use that provider.",
                     t.urn,
