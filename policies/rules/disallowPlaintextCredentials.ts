@@ -8,11 +8,15 @@ export interface DisallowPlaintextCredentialsArgs {
     secretSources?: string[];
 }
 
-/** The credential-carrying inputs, by resource type. */
-const CREDENTIAL_FIELDS: Record<string, string[]> = {
-    [USER]: ["password"],
-    [RABBITMQ_PROVIDER]: ["password"],
-    [K8S_SECRET]: ["data", "stringData"],
+/**
+ * The credential-carrying fields, by resource type, in groups judged together: a Secret's `data` and
+ * `stringData` are one content (after an update the engine's state carries `data` encoded from `stringData`,
+ * while the property dependencies stay those of the registered `stringData`).
+ */
+const CREDENTIAL_FIELDS: Record<string, string[][]> = {
+    [USER]: [["password"]],
+    [RABBITMQ_PROVIDER]: [["password"]],
+    [K8S_SECRET]: [["data", "stringData"]],
 };
 
 /**
@@ -39,20 +43,20 @@ export const disallowPlaintextCredentials: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { secretSources } = args.getConfig<Required<DisallowPlaintextCredentialsArgs>>();
         for (const r of args.resources) {
-            for (const field of CREDENTIAL_FIELDS[r.type] ?? []) {
+            for (const group of CREDENTIAL_FIELDS[r.type] ?? []) {
                 // Presence only: the value itself is never read, so unknowns at preview do not matter.
-                if (!Object.prototype.hasOwnProperty.call(r.props, field)) {
+                const present = group.filter((f) => Object.prototype.hasOwnProperty.call(r.props, f));
+                if (present.length === 0) {
                     continue;
                 }
-                const sources = (r.propertyDependencies[field] ?? []).filter((d) =>
-                    secretSources.includes(d.type),
-                );
-                if (sources.length === 0) {
-                    const from = (r.propertyDependencies[field] ?? []).map((d) => d.type);
+                const deps = group.flatMap((f) => r.propertyDependencies[f] ?? []);
+                if (!deps.some((d) => secretSources.includes(d.type))) {
+                    const from = [...new Set(deps.map((d) => d.type))];
                     reportViolation(
-                        `${describe(r)} sets ${field} from ${from.length === 0 ? "a literal value" : from.join(", ")}` +
-                            `; credentials must come from one of ${secretSources.join(", ")}. Generate it with a ` +
-                            "RandomPassword (or read it from a Kubernetes Secret) and pass that output.",
+                        `${describe(r)} sets ${present.join(" and ")} from ` +
+                            `${from.length === 0 ? "a literal value" : from.join(", ")}; credentials must come from ` +
+                            `one of ${secretSources.join(", ")}. Generate it with a RandomPassword (or read it from ` +
+                            "a Kubernetes Secret) and pass that output.",
                         r.urn,
                     );
                 }

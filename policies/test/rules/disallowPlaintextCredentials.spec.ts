@@ -30,9 +30,17 @@ describe("disallow-plaintext-credentials", function () {
         ]);
     });
 
+    it("judges a Secret's data and stringData together, as the engine's state carries both", async function () {
+        const stack = happyStack();
+        find(stack, T.secret, "rabbitmq-admin").inputs["data"] = { password: "aHVudGVyMg==" };
+        assertViolations(await runStackPolicy(policy, stack), []);
+    });
+
     it("fails a Kubernetes Secret whose data is a literal", async function () {
         const stack = happyStack();
         const s = find(stack, T.secret, "rabbitmq-admin");
+        delete s.inputs["stringData"];
+        s.propertyDependencies = {};
         s.inputs["data"] = { password: "aHVudGVyMg==" };
         assertViolations(await runStackPolicy(policy, stack), [
             "rabbitmq-admin (kubernetes:core/v1:Secret) sets data from a literal value; credentials must come from one of random:index/randomPassword:RandomPassword, kubernetes:core/v1:Secret. Generate it with a RandomPassword (or read it from a Kubernetes Secret) and pass that output.",
