@@ -7,7 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Plan } from "../../tools/policy-check";
-import { formatResult, hasMandatoryViolation, runPolicyCheck } from "../../tools/policy-check";
+import {
+    PolicyPackProcess,
+    formatResult,
+    hasMandatoryViolation,
+    runPolicyCheck,
+} from "../../tools/policy-check";
 import { PLANS, ROOT, check, lines, startPack, stopPack } from "./support";
 
 const GOOD = path.join(PLANS, "good.plan.json");
@@ -53,6 +58,38 @@ describe("npm run policy on plan files (the real analyzer over gRPC)", function 
 
     after(function () {
         stopPack();
+    });
+
+    it("serves every policy from the entry point the CLI runs, with its level and config schema", async function () {
+        const pack = await PolicyPackProcess.start(path.join(ROOT, "policies"));
+        try {
+            const info = await pack.info();
+            assert.strictEqual(info.name, "rabbitmq-platform");
+            assert.strictEqual(info.version, "0.1.0");
+            assert.deepStrictEqual(
+                info.policies.map((p) => `${p.name}=${p.enforcementLevel}`),
+                [
+                    "enforce-quorum-queues=mandatory",
+                    "disallow-untyped-queue-arguments=mandatory",
+                    "enforce-cluster-replica-minimum=mandatory",
+                    "enforce-quorum-group-size=mandatory",
+                    "configure-poison-message-handling=advisory",
+                    "disallow-guest-user=mandatory",
+                    "disallow-plaintext-credentials=mandatory",
+                    "disallow-unrestricted-permissions=mandatory",
+                    "enforce-production-shape=mandatory",
+                    "enforce-install-ordering=mandatory",
+                    "enforce-pinned-rabbitmq-image=mandatory",
+                    "disallow-classic-queue-mirroring=mandatory",
+                    "enforce-durable-exchanges=mandatory",
+                    "disallow-privileged-app-users=mandatory",
+                ],
+            );
+            const shape = info.policies.find((p) => p.name === "enforce-production-shape");
+            assert.strictEqual(shape?.configSchema?.properties["enabled"]?.["default"], false);
+        } finally {
+            pack.stop();
+        }
     });
 
     it("passes the good plan, with and without the production config", async function () {
