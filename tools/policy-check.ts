@@ -326,11 +326,23 @@ export function reconcilePolicyPackConfig(
 
 type Client = InstanceType<typeof analyzerrpc.AnalyzerClient>;
 
+/** How long one analyzer call may take before the check gives up (a hung pack must not hang CI). */
+const CALL_TIMEOUT_MS = 120_000;
+
 function call<Req, Res>(
     fn: (req: Req, cb: (err: Error | null, res: Res) => void) => unknown,
     req: Req,
 ): Promise<Res> {
-    return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+            () => reject(new Error(`the policy pack did not answer within ${CALL_TIMEOUT_MS / 1000} s`)),
+            CALL_TIMEOUT_MS,
+        );
+        fn(req, (err, res) => {
+            clearTimeout(timer);
+            return err ? reject(err) : resolve(res);
+        });
+    });
 }
 
 /** A running policy pack, started the way the CLI's analyzer host starts it. */
