@@ -6,6 +6,11 @@ import { describe } from "../lib/validation";
 export interface DisallowPlaintextCredentialsArgs {
     /** Resource types whose outputs count as secret credential sources. */
     secretSources?: string[];
+    /**
+     * Logical names of resources whose credentials come from encrypted stack config (`pulumi config set
+     * --secret`): the analyzer can't tell such a value from a literal, so the stack's policy config vouches for it.
+     */
+    exemptResources?: string[];
 }
 
 /**
@@ -38,11 +43,20 @@ export const disallowPlaintextCredentials: StackValidationPolicy = {
                 default: [RANDOM_PASSWORD, K8S_SECRET],
                 description: "Resource types whose outputs count as secret credential sources.",
             },
+            exemptResources: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description:
+                    "Logical names of resources whose credentials come from encrypted stack config, which the " +
+                    "analyzer can't tell from a literal.",
+            },
         },
     },
     validateStack: (args, reportViolation) => {
-        const { secretSources } = args.getConfig<Required<DisallowPlaintextCredentialsArgs>>();
-        for (const r of args.resources) {
+        const { secretSources, exemptResources } =
+            args.getConfig<Required<DisallowPlaintextCredentialsArgs>>();
+        for (const r of args.resources.filter((x) => !exemptResources.includes(x.name))) {
             for (const group of CREDENTIAL_FIELDS[r.type] ?? []) {
                 // Presence only: the value itself is never read, so unknowns at preview do not matter.
                 const present = group.filter((f) => Object.prototype.hasOwnProperty.call(r.props, f));
@@ -56,7 +70,8 @@ export const disallowPlaintextCredentials: StackValidationPolicy = {
                         `${describe(r)} sets ${present.join(" and ")} from ` +
                             `${from.length === 0 ? "a literal value" : from.join(", ")}; credentials must come from ` +
                             `one of ${secretSources.join(", ")}. Generate it with a RandomPassword (or read it from ` +
-                            "a Kubernetes Secret) and pass that output.",
+                            "a Kubernetes Secret) and pass that output; if it comes from encrypted stack config, " +
+                            "list the resource in exemptResources of this policy.",
                         r.urn,
                     );
                 }

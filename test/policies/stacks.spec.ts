@@ -112,6 +112,22 @@ describe("policy check on stacks (npm run policy -- --stack)", function () {
         ]);
     });
 
+    it("fails Pulumi.external-guest.yaml: an existing broker administered as guest", async function () {
+        const provider = "pulumi:providers:rabbitmq: rabbitmq";
+        const vouched = path.join(BAD_STACKS, "external.policy-config.json");
+        assert.deepStrictEqual(
+            lines(await check({ ...badStack("external-guest"), policyPackConfig: vouched })),
+            [
+                `[mandatory] disallow-guest-user (${provider}): rabbitmq provider "rabbitmq" logs in as "guest"; the guest account's password is public knowledge. Use the cluster's generated admin credentials.`,
+            ],
+        );
+        // Without the stack vouching for its config secret, the analyzer can't tell it from a literal.
+        assert.deepStrictEqual(
+            lines(await check(badStack("external-guest"))).map((l) => l.split(":")[0]),
+            ["[mandatory] disallow-guest-user (pulumi", "[mandatory] disallow-plaintext-credentials (pulumi"],
+        );
+    });
+
     it("fails Pulumi.prod-shape-off.yaml with the production config, and passes it as dev", async function () {
         const shape = (resource: string, message: string) =>
             `[mandatory] enforce-production-shape (${resource}): ${message}`;

@@ -17,7 +17,7 @@ describe("disallow-plaintext-credentials", function () {
         user.propertyDependencies = {};
         const out = await runStackPolicy(policy, stack);
         assertViolations(out, [
-            "documento-consumer (rabbitmq:index/user:User) sets password from a literal value; credentials must come from one of random:index/randomPassword:RandomPassword, kubernetes:core/v1:Secret. Generate it with a RandomPassword (or read it from a Kubernetes Secret) and pass that output.",
+            "documento-consumer (rabbitmq:index/user:User) sets password from a literal value; credentials must come from one of random:index/randomPassword:RandomPassword, kubernetes:core/v1:Secret. Generate it with a RandomPassword (or read it from a Kubernetes Secret) and pass that output; if it comes from encrypted stack config, list the resource in exemptResources of this policy.",
         ]);
         assert.strictEqual(out.violations[0].urn, URN.user);
     });
@@ -26,7 +26,7 @@ describe("disallow-plaintext-credentials", function () {
         const stack = happyStack();
         find(stack, T.provider, "rabbitmq").propertyDependencies = { password: [URN.vhost] };
         assertViolations(await runStackPolicy(policy, stack), [
-            "rabbitmq (pulumi:providers:rabbitmq) sets password from rabbitmq:index/vHost:VHost; credentials must come from one of random:index/randomPassword:RandomPassword, kubernetes:core/v1:Secret. Generate it with a RandomPassword (or read it from a Kubernetes Secret) and pass that output.",
+            "rabbitmq (pulumi:providers:rabbitmq) sets password from rabbitmq:index/vHost:VHost; credentials must come from one of random:index/randomPassword:RandomPassword, kubernetes:core/v1:Secret. Generate it with a RandomPassword (or read it from a Kubernetes Secret) and pass that output; if it comes from encrypted stack config, list the resource in exemptResources of this policy.",
         ]);
     });
 
@@ -43,8 +43,15 @@ describe("disallow-plaintext-credentials", function () {
         s.propertyDependencies = {};
         s.inputs["data"] = { password: "aHVudGVyMg==" };
         assertViolations(await runStackPolicy(policy, stack), [
-            "rabbitmq-admin (kubernetes:core/v1:Secret) sets data from a literal value; credentials must come from one of random:index/randomPassword:RandomPassword, kubernetes:core/v1:Secret. Generate it with a RandomPassword (or read it from a Kubernetes Secret) and pass that output.",
+            "rabbitmq-admin (kubernetes:core/v1:Secret) sets data from a literal value; credentials must come from one of random:index/randomPassword:RandomPassword, kubernetes:core/v1:Secret. Generate it with a RandomPassword (or read it from a Kubernetes Secret) and pass that output; if it comes from encrypted stack config, list the resource in exemptResources of this policy.",
         ]);
+    });
+
+    it("lets the stack's policy config vouch for credentials from encrypted stack config", async function () {
+        const stack = happyStack();
+        find(stack, T.provider, "rabbitmq").propertyDependencies = {};
+        assert.strictEqual((await runStackPolicy(policy, stack)).violations.length, 1);
+        assertViolations(await runStackPolicy(policy, stack, { exemptResources: ["rabbitmq"] }), []);
     });
 
     it("takes the allowed sources from the policy config", async function () {
