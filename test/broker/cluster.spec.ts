@@ -137,15 +137,17 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
             let seq = 0;
             let stop = false;
             const connectedTo: string[] = [];
+            const events: string[] = [];
 
             // Publisher: window of 100 unconfirmed messages; on connection loss, reconnect to the next node.
             const publisher = (async (): Promise<void> => {
-                for (let attempt = 0; !stop && attempt < 40; attempt++) {
+                for (let attempt = 0; !stop && attempt < 200; attempt++) {
                     const node = attempt === 0 ? leader : survivors[attempt % survivors.length];
                     let conn: Conn;
                     try {
-                        conn = await amqp.connect(nodeUrl(node));
-                    } catch {
+                        conn = await amqp.connect(nodeUrl(node), { timeout: 5000 });
+                    } catch (e) {
+                        events.push(`${Date.now() - killAt} ms: connect ${node.name}: ${String(e)}`);
                         await sleep(200);
                         continue;
                     }
@@ -155,6 +157,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
                         conn.on("error", () => resolve());
                     });
                     let dead = false;
+                    let nacks = 0;
                     void broken.then(() => {
                         dead = true;
                     });
@@ -162,7 +165,9 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
                         const ch = await conn.createConfirmChannel();
                         ch.on("error", () => undefined);
                         const pending = new Set<string>();
-                        while (!stop && !dead) {
+                        // A nack means the broker did not take the message: like a reconnecting app, give up this
+                        // channel and publish on a fresh connection (nacked messages count as unconfirmed).
+                        while (!stop && !dead && nacks === 0) {
                             if (pending.size >= 100) {
                                 await sleep(2);
                                 continue;
@@ -178,6 +183,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
                                 (err) => {
                                     pending.delete(id);
                                     if (err) {
+                                        nacks++;
                                         inDoubt.add(id);
                                     } else {
                                         confirmed.set(id, body);
@@ -189,15 +195,21 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
                                 await sleep(1);
                             }
                         }
-                        await Promise.race([broken, sleep(3000)]);
-                        pending.forEach((id) => inDoubt.add(id));
-                        if (stop && !dead) {
+                        if (stop && !dead && nacks === 0) {
                             await ch.waitForConfirms().catch(() => undefined);
                             await conn.close();
                             return;
                         }
-                    } catch {
-                        // connection lost mid-call: reconnect
+                        if (nacks > 0) {
+                            events.push(`${Date.now() - killAt} ms: nack on ${node.name}, reconnecting`);
+                            await sleep(200);
+                            await ch.waitForConfirms().catch(() => undefined);
+                            await conn.close().catch(() => undefined);
+                        }
+                        await Promise.race([broken, sleep(3000)]);
+                        pending.forEach((id) => inDoubt.add(id));
+                    } catch (e) {
+                        events.push(`${Date.now() - killAt} ms: on ${node.name}: ${String(e)}`);
                     }
                 }
             })();
@@ -210,6 +222,13 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
             killed = leader;
             process.kill(pid, "SIGKILL");
             const confirmedAtKill = confirmed.size;
+            const progress = setInterval(
+                () =>
+                    console.log(
+                        `      t+${Date.now() - killAt} ms: ${confirmed.size} confirmed, ${inDoubt.size} in doubt, seq ${seq}, nodes ${connectedTo.join(",")}`,
+                    ),
+                2000,
+            );
             await waitFor("confirms after the kill", 60000, async () =>
                 confirmTimes.some((x) => x > killAt + 2000) && confirmed.size > confirmedAtKill + 2000
                     ? true
@@ -217,6 +236,8 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
             );
             stop = true;
             await publisher;
+            clearInterval(progress);
+            events.forEach((e) => console.log(`      publisher: ${e}`));
 
             const lastBefore = Math.max(...confirmTimes.filter((x) => x <= killAt));
             const firstAfter = Math.min(...confirmTimes.filter((x) => x > killAt));

@@ -78,24 +78,29 @@ export interface Received {
     headers: Record<string, unknown>;
 }
 
-/** Takes every message currently in a queue (basic.get with auto-ack). */
+/** Takes every message currently in a queue (auto-ack consumer, until no message came for `settleMs`). */
 export async function drain(conn: Conn, queue: string, settleMs = 300): Promise<Received[]> {
     const ch = await conn.createChannel();
     const out: Received[] = [];
-    let idleSince = Date.now();
-    while (Date.now() - idleSince < settleMs) {
-        const m = await ch.get(queue, { noAck: true });
-        if (m === false) {
-            await new Promise((r) => setTimeout(r, 50));
-            continue;
-        }
-        idleSince = Date.now();
-        out.push({
-            id: String(m.properties.messageId),
-            body: m.content.toString("utf8"),
-            headers: (m.properties.headers ?? {}) as Record<string, unknown>,
-        });
+    let last = Date.now();
+    const { consumerTag } = await ch.consume(
+        queue,
+        (m) => {
+            if (m) {
+                last = Date.now();
+                out.push({
+                    id: String(m.properties.messageId),
+                    body: m.content.toString("utf8"),
+                    headers: (m.properties.headers ?? {}) as Record<string, unknown>,
+                });
+            }
+        },
+        { noAck: true },
+    );
+    while (Date.now() - last < settleMs) {
+        await new Promise((r) => setTimeout(r, 50));
     }
+    await ch.cancel(consumerTag);
     await ch.close();
     return out;
 }
