@@ -83,12 +83,24 @@ export class ManagementClient {
             headers["Content-Type"] = "application/json";
             payload = body === undefined ? "" : JSON.stringify(body);
         }
-        const res = await fetch(this.endpoint + "/api/" + path, {
-            method,
-            headers,
-            body: payload,
-            signal: AbortSignal.timeout(this.timeoutMs),
-        });
+        const send = (): Promise<Response> =>
+            fetch(this.endpoint + "/api/" + path, {
+                method,
+                headers,
+                body: payload,
+                signal: AbortSignal.timeout(this.timeoutMs),
+            });
+        let res: Response;
+        try {
+            res = await send();
+        } catch (e) {
+            // rabbit-hole closes each connection (req.Close); fetch keeps them alive and the broker may close an
+            // idle one just as it is reused ("other side closed"). Every call made here is idempotent: retry once.
+            if (!/other side closed|ECONNRESET|socket hang up/.test(String((e as Error).cause ?? e))) {
+                throw e;
+            }
+            res = await send();
+        }
         const text = await res.text();
         let parsed: unknown = text;
         if (text !== "") {
