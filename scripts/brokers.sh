@@ -25,6 +25,10 @@ BROKERS_RUN=$BROKERS_DIR/run
 ROOT40=$BROKERS_CACHE/trixie-rabbitmq
 RMQ310_BIN=/usr/lib/rabbitmq/bin
 ALL_BROKERS=(single310 cluster310 single40)
+# Node names and chroot paths carry a tag of BROKERS_DIR, so two checkouts (or a CI run beside a developer's
+# brokers) can run brokers at the same time without clashing in epmd.
+TAG=$(printf %s "$BROKERS_DIR" | cksum | cut -d' ' -f1)
+TAG=${TAG: -5}
 
 log() { printf '[brokers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() {
@@ -159,7 +163,7 @@ start_broker() {
     pass=$(random_password)
     home=$BROKERS_RUN/home
     mkdir -p "$home"
-    [ "$kind" = 40 ] && mkdir -p "$ROOT40/var/tmp/rmq/home"
+    [ "$kind" = 40 ] && mkdir -p "$ROOT40/var/tmp/rmq/$TAG/home"
     local started=$SECONDS
     for n in $(seq 1 "$nodes"); do
         hostdir=$BROKERS_RUN/$broker/node$n
@@ -169,10 +173,10 @@ start_broker() {
         amqp=$(free_port)
         mgmt=$(free_port)
         dist=$(free_port)
-        name=$prefix-$n@localhost
+        name=$prefix-$TAG-$n@localhost
         if [ "$kind" = 40 ]; then
-            dir=/var/tmp/rmq/$broker-node$n
-            nodehome=/var/tmp/rmq/home
+            dir=/var/tmp/rmq/$TAG/$broker-node$n
+            nodehome=/var/tmp/rmq/$TAG/home
             rm -rf "${ROOT40:?}$dir"
             write_node_files "$ROOT40$dir" "$name" "$amqp" "$mgmt" "$user" "$pass"
             ln -sfn "$ROOT40$dir" "$hostdir/files"
@@ -196,10 +200,10 @@ start_broker() {
             die "$broker node $n ($NAME) not ready after 60 s; log: $BROKERS_RUN/$broker/node$n/out.log and files/log/"
     done
     for n in $(seq 2 "$nodes"); do
-        log "$broker: joining node $n to $prefix-1@localhost"
+        log "$broker: joining node $n to $prefix-$TAG-1@localhost"
         {
             ctl "$broker" "$n" stop_app && ctl "$broker" "$n" reset &&
-                ctl "$broker" "$n" join_cluster "$prefix-1@localhost" && ctl "$broker" "$n" start_app
+                ctl "$broker" "$n" join_cluster "$prefix-$TAG-1@localhost" && ctl "$broker" "$n" start_app
         } >>"$BROKERS_RUN/$broker/node$n/join.log" 2>&1 ||
             die "$broker: node $n could not join the cluster; see $BROKERS_RUN/$broker/node$n/join.log"
     done
