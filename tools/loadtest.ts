@@ -520,7 +520,11 @@ async function loadtest(o: Options, b: Broker): Promise<number> {
             results.push(await run(b, t, o, groupSize));
         }
     }
-    const lines: string[] = ["## Results"];
+    const lines: string[] = [
+        o.quick
+            ? "## Results (--quick: a few seconds per run, a smoke test of the pipeline, not a measurement)"
+            : "## Results",
+    ];
     results.forEach((r) => lines.push(...report(r)));
     const byLabel = (label: string) => results.filter((r) => r.label === label);
     const medianOf = (rs: RunResult[], f: (r: RunResult) => number) => {
