@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as rabbitmq from "@pulumi/rabbitmq";
 import { AppCredentials } from "./components/appCredentials";
+import { caCertificateFile } from "./components/brokerTls";
 import { CertManager } from "./components/certManager";
 import { ClusterOperator } from "./components/clusterOperator";
 import { MessagingTopology } from "./components/messagingTopology";
@@ -23,6 +24,8 @@ interface Broker {
     username: pulumi.Output<string>;
     password: pulumi.Output<string>;
     amqp: pulumi.Output<AmqpEndpoint>;
+    /** PEM of the CA apps and the provider verify the broker with, when it is not publicly trusted. */
+    caCertificate?: pulumi.Output<string>;
     ready: pulumi.Resource[];
 }
 
@@ -76,6 +79,14 @@ function operatorManagedBroker(): Broker {
                 replicas: config.replicas,
                 quorumGroupSize: config.quorumGroupSize,
                 runbookUrl: config.runbookUrl,
+                ...(cluster.tls
+                    ? {
+                          tls: {
+                              caSecretName: `${config.clusterName}-tls`,
+                              serverName: `${config.clusterName}.${config.namespace}.svc`,
+                          },
+                      }
+                    : {}),
                 labels: Object.fromEntries(
                     config.prometheusLabels.map((l) => [
                         l.slice(0, l.indexOf("=")),
@@ -92,7 +103,8 @@ function operatorManagedBroker(): Broker {
         password: cluster.adminPassword,
         amqp: pulumi
             .all([cluster.amqpHost, cluster.amqpPort])
-            .apply(([host, port]) => ({ tls: false, host, port })),
+            .apply(([host, port]) => ({ tls: cluster.tls, host, port })),
+        caCertificate: cluster.caCertificate,
         ready: cluster.ready,
     };
 }
@@ -116,7 +128,14 @@ const broker = config.mode === "external" ? externalBroker() : operatorManagedBr
 
 const provider = new rabbitmq.Provider(
     "rabbitmq",
-    { endpoint: broker.endpoint, username: broker.username, password: broker.password },
+    {
+        endpoint: broker.endpoint,
+        username: broker.username,
+        password: broker.password,
+        ...(broker.caCertificate === undefined
+            ? {}
+            : { cacertFile: caCertificateFile(pulumi.getStack(), config.clusterName, broker.caCertificate) }),
+    },
     // Nothing may talk to the management API before the cluster reports ready.
     { dependsOn: broker.ready },
 );
@@ -127,6 +146,7 @@ const apps = new AppCredentials("apps", {
     secrets: topology.vhosts.flatMap((v) => v.users.map((u) => ({ user: u.name, ...u.secret }))),
     credentials: messaging.users,
     endpoint: broker.amqp,
+    caCertificate: broker.caCertificate,
     createNamespaces: config.createAppNamespaces,
 });
 

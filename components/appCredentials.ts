@@ -18,6 +18,11 @@ export interface AppCredentialsArgs {
     /** Where apps reach AMQP. */
     endpoint: pulumi.Input<AmqpEndpoint>;
     /**
+     * PEM of the CA that signed the broker's certificate, written as `ca.crt` so apps verify the broker.
+     * @default none (plain AMQP, or a broker with a publicly trusted certificate)
+     */
+    caCertificate?: pulumi.Input<string>;
+    /**
      * Create the app namespaces (for dev clusters); otherwise they must already exist.
      * @default false
      */
@@ -26,7 +31,8 @@ export interface AppCredentialsArgs {
 
 /**
  * A Kubernetes Secret per app user, in the app's namespace, with `AMQP_URL` (vhost and password URL-encoded) and
- * the service-binding keys (host, port, username, password, vhost, type, provider). Each app gets only its own.
+ * the service-binding keys (host, port, username, password, vhost, type, provider, and `ca.crt` with TLS). Each
+ * app gets only its own.
  */
 export class AppCredentials extends pulumi.ComponentResource {
     /** Secret names per namespace. */
@@ -69,8 +75,14 @@ export class AppCredentials extends pulumi.ComponentResource {
                     type: "Opaque",
                     stringData: pulumi.secret(
                         pulumi
-                            .all([args.endpoint, creds.username, creds.password, creds.vhost])
-                            .apply(([endpoint, username, password, vhost]) => ({
+                            .all([
+                                args.endpoint,
+                                creds.username,
+                                creds.password,
+                                creds.vhost,
+                                args.caCertificate,
+                            ])
+                            .apply(([endpoint, username, password, vhost, ca]) => ({
                                 AMQP_URL: amqpUrl(endpoint, username, password, vhost),
                                 host: endpoint.host,
                                 port: String(endpoint.port),
@@ -79,6 +91,7 @@ export class AppCredentials extends pulumi.ComponentResource {
                                 vhost,
                                 type: "rabbitmq",
                                 provider: "rabbitmq",
+                                ...(ca === undefined ? {} : { "ca.crt": ca }),
                             })),
                     ),
                 },

@@ -44,6 +44,12 @@ export interface MonitoringArgs {
      * @default "15s"
      */
     scrapeInterval?: string;
+    /**
+     * Scrape over TLS (required when the cluster disables its plain listeners, which removes port 15692): the
+     * Secret in `namespace` holding the CA (`ca.crt`) and the name the broker's certificate is issued for.
+     * @default plain HTTP on the `prometheus` port
+     */
+    tls?: { caSecretName: string; serverName: string };
 }
 
 export interface AlertRule {
@@ -192,6 +198,17 @@ export class Monitoring extends pulumi.ComponentResource {
         }
         const labels = { ...(args.labels ?? {}), "app.kubernetes.io/part-of": "rabbitmq-platform" };
         const interval = args.scrapeInterval ?? "15s";
+        const scrape =
+            args.tls === undefined
+                ? { port: "prometheus" }
+                : {
+                      port: "prometheus-tls",
+                      scheme: "https",
+                      tlsConfig: {
+                          ca: { secret: { name: args.tls.caSecretName, key: "ca.crt" } },
+                          serverName: args.tls.serverName,
+                      },
+                  };
 
         const serviceMonitor = new k8s.apiextensions.CustomResource(
             `${name}-service-monitor`,
@@ -210,9 +227,9 @@ export class Monitoring extends pulumi.ComponentResource {
                     },
                     namespaceSelector: { matchNames: [args.namespace] },
                     endpoints: [
-                        { port: "prometheus", path: "/metrics", interval },
+                        { ...scrape, path: "/metrics", interval },
                         {
-                            port: "prometheus",
+                            ...scrape,
                             path: "/metrics/detailed",
                             params: { family: DETAILED_FAMILIES },
                             interval,

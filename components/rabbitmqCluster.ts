@@ -8,6 +8,7 @@ import {
     READY_CONDITIONS,
     RabbitmqClusterSpec,
 } from "../lib/clusterSpec";
+import { BrokerTls, IssuerRef } from "./brokerTls";
 
 export interface RabbitmqClusterArgs {
     /** Cluster shape, placement, storage and how the management API is reached. */
@@ -29,8 +30,11 @@ export interface RabbitmqClusterArgs {
 /** The admin account the operator creates at first boot; never `guest`. */
 export const ADMIN_USERNAME = "platform-admin";
 
-const MANAGEMENT_PORT = 15672;
-const AMQP_PORT = 5672;
+/** Client ports of the operator's listeners: plain, then TLS. */
+export const PORTS = {
+    management: { plain: 15672, tls: 15671 },
+    amqp: { plain: 5672, tls: 5671 },
+};
 
 /** `kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster` with a typed spec. */
 export class RabbitmqClusterResource extends k8s.apiextensions.CustomResource {
@@ -58,6 +62,10 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
     /** In-cluster AMQP address apps use. */
     readonly amqpHost: pulumi.Output<string>;
     readonly amqpPort: pulumi.Output<number>;
+    /** Whether apps and the provider must use TLS (AMQPS, HTTPS). */
+    readonly tls: boolean;
+    /** PEM of the CA that signed the broker's certificate, when TLS is on. */
+    readonly caCertificate?: pulumi.Output<string>;
     /** What the management API needs before it answers: the ready cluster and, if any, its Service. */
     readonly ready: pulumi.Resource[];
 
@@ -88,8 +96,10 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
         );
         this.adminUsername = pulumi.output(ADMIN_USERNAME);
         this.adminPassword = pulumi.secret(password.result);
+        this.tls = s.tls !== "off";
+        const amqpPort = this.tls ? PORTS.amqp.tls : PORTS.amqp.plain;
         this.amqpHost = pulumi.output(`${s.clusterName}.${s.namespace}.svc`);
-        this.amqpPort = pulumi.output(AMQP_PORT);
+        this.amqpPort = pulumi.output(amqpPort);
 
         const adminSecretName = `${s.clusterName}-admin`;
         const adminSecret = new k8s.core.v1.Secret(
@@ -104,7 +114,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
                         username: ADMIN_USERNAME,
                         password: pw,
                         host: `${s.clusterName}.${s.namespace}.svc`,
-                        port: String(AMQP_PORT),
+                        port: String(amqpPort),
                         provider: "rabbitmq",
                         type: "rabbitmq",
                     })),
@@ -112,6 +122,23 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        const service = this.managementService(name, s, ns);
+        const tls =
+            s.tls === "off"
+                ? undefined
+                : new BrokerTls(
+                      `${name}-tls`,
+                      {
+                          namespace: ns,
+                          clusterName: s.clusterName,
+                          issuer: parseIssuer(s.tlsIssuer),
+                          extraHosts: managementHosts(s, service?.host),
+                          certManager: args.operator,
+                      },
+                      { parent: this },
+                  );
+        this.caCertificate = tls?.caCertificate;
 
         this.cluster = new RabbitmqClusterResource(
             `${name}-cluster`,
@@ -124,9 +151,17 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
                         "pulumi.com/timeoutSeconds": String(s.readyTimeoutSeconds),
                     },
                 },
-                spec: buildClusterSpec(s, adminSecretName),
+                spec: buildClusterSpec(s, adminSecretName, tls?.secretName),
             },
-            { parent: this, protect, dependsOn: [adminSecret, ...(args.operator ?? [])] },
+            {
+                parent: this,
+                protect,
+                dependsOn: [
+                    adminSecret,
+                    ...(tls === undefined ? [] : [tls.certificate]),
+                    ...(args.operator ?? []),
+                ],
+            },
         );
 
         if (s.podDisruptionBudget) {
@@ -140,10 +175,12 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
             );
         }
 
-        const service = this.managementService(name, s, ns);
         this.ready = service === undefined ? [this.cluster] : [this.cluster, service.resource];
         // An explicit endpoint wins: it is how users reach a Service through their own ingress or a tunnel.
-        this.managementEndpoint = pulumi.output(s.managementEndpoint ?? service?.endpoint ?? "");
+        const scheme = this.tls ? "https" : "http";
+        this.managementEndpoint = pulumi.output(
+            s.managementEndpoint ?? service?.host.apply((h) => `${scheme}://${h}:${service.port}`) ?? "",
+        );
         this.registerOutputs({
             cluster: this.cluster,
             managementEndpoint: this.managementEndpoint,
@@ -158,11 +195,14 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
         name: string,
         s: ClusterSettings,
         ns: pulumi.Output<string>,
-    ): { resource: k8s.core.v1.Service; endpoint: pulumi.Output<string> } | undefined {
+    ): { resource: k8s.core.v1.Service; host: pulumi.Output<string>; port: number } | undefined {
         if (s.managementService === "none") {
             return undefined;
         }
         const isNodePort = s.managementService === "NodePort";
+        const port = s.tls === "off" ? PORTS.management.plain : PORTS.management.tls;
+        // No dependency on the cluster: a Service may exist before its pods, and with TLS the certificate
+        // needs the load balancer's address before the cluster starts.
         const service = new k8s.core.v1.Service(
             `${name}-management`,
             {
@@ -172,29 +212,49 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
                     selector: podLabels(s.clusterName),
                     ports: [
                         {
-                            name: "management",
-                            port: MANAGEMENT_PORT,
-                            targetPort: MANAGEMENT_PORT,
+                            name: s.tls === "off" ? "management" : "management-tls",
+                            port,
+                            targetPort: port,
                             ...(isNodePort ? { nodePort: s.managementNodePort } : {}),
                         },
                     ],
                     ...(isNodePort ? {} : { loadBalancerSourceRanges: s.managementSourceRanges }),
                 },
             },
-            { parent: this, dependsOn: [this.cluster] },
+            { parent: this },
         );
-        const endpoint = isNodePort
-            ? pulumi.output(`http://${s.managementNodeAddress}:${s.managementNodePort}`)
+        const host = isNodePort
+            ? pulumi.output(s.managementNodeAddress ?? "")
             : service.status.loadBalancer.ingress.apply((ingress) => {
                   const first = ingress?.[0];
-                  const host = first?.ip ?? first?.hostname;
-                  if (host === undefined) {
+                  const address = first?.ip ?? first?.hostname;
+                  if (address === undefined) {
                       throw new Error(
                           `Service ${s.clusterName}-management has no load-balancer address; check that the cluster can provision LoadBalancer Services or set managementEndpoint.`,
                       );
                   }
-                  return `http://${host}:${MANAGEMENT_PORT}`;
+                  return address;
               });
-        return { resource: service, endpoint };
+        return { resource: service, host, port: isNodePort ? s.managementNodePort! : port };
     }
+}
+
+/** `ClusterIssuer/name` or `Issuer/name` (validated by lib/config.ts). */
+function parseIssuer(value: string | undefined): IssuerRef | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const [kind, issuerName] = value.split("/");
+    return { kind: kind as IssuerRef["kind"], name: issuerName };
+}
+
+/** Where `pulumi up` reaches the management API from: the certificate must name it. */
+function managementHosts(
+    s: ClusterSettings,
+    serviceHost: pulumi.Output<string> | undefined,
+): pulumi.Output<string[]> {
+    if (s.managementEndpoint !== undefined) {
+        return pulumi.output([new URL(s.managementEndpoint).hostname]);
+    }
+    return serviceHost === undefined ? pulumi.output([]) : serviceHost.apply((h) => [h]);
 }

@@ -29,6 +29,8 @@ export type ClusterSettings = Pick<
     | "managementNodePort"
     | "managementNodeAddress"
     | "managementSourceRanges"
+    | "tls"
+    | "tlsIssuer"
 >;
 
 export interface ResourceQuantities {
@@ -70,6 +72,7 @@ export interface RabbitmqClusterSpec {
     affinity: { podAntiAffinity: PodAntiAffinity };
     rabbitmq: { additionalConfig: string; additionalPlugins: string[] };
     secretBackend: { externalSecret: { name: string } };
+    tls?: { secretName: string; disableNonTLSListeners: boolean };
     override: {
         statefulSet: {
             spec: {
@@ -119,7 +122,19 @@ export function additionalConfig(
     ].join("\n");
 }
 
-export function buildClusterSpec(c: ClusterSettings, adminSecretName: string): RabbitmqClusterSpec {
+/**
+ * @param adminSecretName the Secret holding the admin credentials (service-binding format).
+ * @param tlsSecretName the Secret cert-manager writes the server certificate to (`tls.crt`, `tls.key`, `ca.crt`);
+ *   required unless `tls` is "off".
+ */
+export function buildClusterSpec(
+    c: ClusterSettings,
+    adminSecretName: string,
+    tlsSecretName?: string,
+): RabbitmqClusterSpec {
+    if (c.tls !== "off" && tlsSecretName === undefined) {
+        throw new Error(`tls is "${c.tls}" but no TLS secret name was given`);
+    }
     const selector: LabelSelector = { matchLabels: podLabels(c.clusterName) };
     const oneBrokerPerNode: PodAffinityTerm = {
         labelSelector: selector,
@@ -151,6 +166,9 @@ export function buildClusterSpec(c: ClusterSettings, adminSecretName: string): R
         },
         rabbitmq: { additionalConfig: additionalConfig(c), additionalPlugins: ADDITIONAL_PLUGINS },
         secretBackend: { externalSecret: { name: adminSecretName } },
+        ...(c.tls === "off" || tlsSecretName === undefined
+            ? {}
+            : { tls: { secretName: tlsSecretName, disableNonTLSListeners: c.tls === "only" } }),
         override: {
             statefulSet: {
                 spec: {

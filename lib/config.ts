@@ -144,6 +144,15 @@ const schema = z
         externalAmqpPort: z.int().min(1).max(65535).optional(),
         externalAmqpTls: z.boolean({ error: "must be true or false" }).optional(),
         externalAdminUsername: z.string().min(1).optional(),
+        tls: z.enum(["off", "both", "only"], {
+            error: 'must be "off" (plain AMQP and HTTP), "both" (TLS beside the plain listeners) or "only" (plain listeners disabled)',
+        }),
+        tlsIssuer: z
+            .string()
+            .regex(/^(ClusterIssuer|Issuer)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+                error: "must be ClusterIssuer/<name> or Issuer/<name> (an Issuer in the cluster's namespace)",
+            })
+            .optional(),
         rabbitmqMajorVersion: z
             .int({ error: "must be a whole number" })
             .min(3, { error: "must be 3 or 4", abort: true })
@@ -217,6 +226,8 @@ export const KEYS: Record<keyof z.infer<typeof schema>, { type: KeyType; example
     externalAmqpTls: { type: "boolean", example: "true" },
     externalAdminUsername: { type: "string", example: "admin" },
     rabbitmqMajorVersion: { type: "integer", example: "4" },
+    tls: { type: "string", example: "only" },
+    tlsIssuer: { type: "string", example: "ClusterIssuer/internal-ca" },
     networkPolicies: { type: "boolean", example: "true" },
     restrictBrokerEgress: { type: "boolean", example: "true" },
     monitoringNamespace: { type: "string", example: "monitoring" },

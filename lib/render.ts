@@ -62,6 +62,10 @@ export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** Stand-in for the CA certificate cert-manager writes to a certificate Secret's `ca.crt` (not a real certificate). */
+export const MOCK_CA_PEM =
+    "-----BEGIN CERTIFICATE-----\nMOCKED-CA-FOR-OFFLINE-PLANS\n-----END CERTIFICATE-----\n";
+
 /** An address from TEST-NET-3 (RFC 5737): realistic, and never a real load balancer. */
 export const MOCK_LOAD_BALANCER_IP = "203.0.113.10";
 
@@ -126,6 +130,10 @@ function mockState(
 ): Record<string, unknown> {
     if (preview) {
         return {};
+    }
+    if (args.id !== undefined && args.id !== "" && args.type === "kubernetes:core/v1:Secret") {
+        // A read (Secret.get) of a certificate Secret cert-manager wrote.
+        return { data: { "ca.crt": Buffer.from(MOCK_CA_PEM).toString("base64") } };
     }
     switch (args.type) {
         case "random:index/randomPassword:RandomPassword":
@@ -213,7 +221,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({
-                id: preview ? undefined : `${args.name}-id`,
+                id: args.id || (preview ? undefined : `${args.name}-id`),
                 state: { ...args.inputs, ...mockState(args, options.stack, preview) },
             }),
             call: (args) => {

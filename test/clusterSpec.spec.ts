@@ -86,7 +86,7 @@ describe("RabbitmqCluster spec against the operator's CRD schema (v2.22.3)", fun
 
     it("rejects a misspelt field and a wrong type (the validator is not a rubber stamp)", function () {
         const config = parsePlatformConfig(loadStackConfig(projectRoot(), "prod").config);
-        const spec = buildClusterSpec(config, "rabbitmq-admin");
+        const spec = buildClusterSpec(config, "rabbitmq-admin", "rabbitmq-tls");
         const object = {
             apiVersion: "rabbitmq.com/v1beta1",
             kind: "RabbitmqCluster",
@@ -109,6 +109,7 @@ describe("RabbitmqCluster spec against the operator's CRD schema (v2.22.3)", fun
         const prod = buildClusterSpec(
             parsePlatformConfig(loadStackConfig(projectRoot(), "prod").config),
             "a",
+            "a-tls",
         );
         const dev = buildClusterSpec(parsePlatformConfig(loadStackConfig(projectRoot(), "dev").config), "a");
         const selector = { matchLabels: { "app.kubernetes.io/name": "rabbitmq" } };
@@ -151,5 +152,7 @@ describe("RabbitmqCluster spec against the operator's CRD schema (v2.22.3)", fun
             "cluster_partition_handling = pause_minority\nvm_memory_high_watermark.relative = 0.6\ndisk_free_limit.relative = 1.5\ncollect_statistics_interval = 10000\n",
         );
         assert.deepStrictEqual(prod.secretBackend, { externalSecret: { name: "a" } });
+        assert.deepStrictEqual(prod.tls, { secretName: "a-tls", disableNonTLSListeners: true });
+        assert.strictEqual(dev.tls, undefined);
     });
 });

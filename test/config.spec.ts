@@ -63,6 +63,7 @@ describe("stack configuration (lib/config.ts)", function () {
             "externalAmqpTls",
             "externalAdminUsername",
             "rabbitmqMajorVersion",
+            "tlsIssuer",
         ];
         const declared = Object.keys(project.config).sort();
         const expected = Object.keys(KEYS)

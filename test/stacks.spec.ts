@@ -1,5 +1,9 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import {
+    MOCK_CA_PEM,
     MOCK_LOAD_BALANCER_IP,
     Plan,
     RenderFailure,
@@ -69,6 +73,8 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
             "kubernetes:core/v1:Service": 1,
             "kubernetes:policy/v1:PodDisruptionBudget": 1,
             "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6,
+            "kubernetes:cert-manager.io/v1:Issuer": 2,
+            "kubernetes:cert-manager.io/v1:Certificate": 2,
             "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 1,
             "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
             [PROVIDER]: 1,
@@ -198,9 +204,10 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         const spec = one(plan, CR, "rabbitmq-cluster").inputs.spec as { secretBackend: unknown };
         assert.deepStrictEqual(spec.secretBackend, { externalSecret: { name: "rabbitmq-admin" } });
         assert.deepStrictEqual(one(plan, PROVIDER, "rabbitmq").inputs, {
-            endpoint: `http://${MOCK_LOAD_BALANCER_IP}:15672`,
+            endpoint: `https://${MOCK_LOAD_BALANCER_IP}:15671`,
             username: "platform-admin",
             password: admin.password,
+            cacertFile: path.join(os.tmpdir(), "rabbitmq-platform", "prod-rabbitmq-ca.crt"),
         });
     });
 
@@ -347,7 +354,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         assert.deepStrictEqual(prod.inputs.spec, {
             type: "LoadBalancer",
             selector: { "app.kubernetes.io/name": "rabbitmq" },
-            ports: [{ name: "management", port: 15672, targetPort: 15672 }],
+            ports: [{ name: "management-tls", port: 15671, targetPort: 15671 }],
             loadBalancerSourceRanges: ["10.0.0.0/8"],
         });
         const dev = (await rendered({ stack: "dev" })).plan;
@@ -374,9 +381,9 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         assert.deepStrictEqual(plan.outputs, {
             mode: "operator",
             replicas: 5,
-            managementUrl: `http://${MOCK_LOAD_BALANCER_IP}:15672`,
+            managementUrl: `https://${MOCK_LOAD_BALANCER_IP}:15671`,
             amqpHost: "rabbitmq.rabbitmq.svc",
-            amqpPort: 5672,
+            amqpPort: 5671,
             adminUsername: "platform-admin",
             adminPassword: "[secret]",
             vhosts: ["/engine", "/carpeta"],
@@ -423,6 +430,88 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         });
         assert.deepStrictEqual(byType(plan, "kubernetes:helm.sh/v4:Chart"), []);
         assert.strictEqual(byType(plan, CR).length, 1);
+    });
+
+    it("serves TLS only in prod: no plain listener, amqps URLs with the CA, HTTPS management verified by the CA", async function () {
+        const { plan } = await rendered({ stack: "prod", showSecrets: true });
+        const spec = one(plan, CR, "rabbitmq-cluster").inputs.spec as { tls: unknown };
+        assert.deepStrictEqual(spec.tls, { secretName: "rabbitmq-tls", disableNonTLSListeners: true });
+        for (const s of byType(plan, SECRET).filter((x) => x.name.startsWith("apps-"))) {
+            const data = s.inputs.stringData as Record<string, string>;
+            assert.match(data.AMQP_URL, /^amqps:\/\/[^@]+@rabbitmq\.rabbitmq\.svc:5671\/%2F/);
+            assert.strictEqual(data.port, "5671");
+            assert.strictEqual(data["ca.crt"], MOCK_CA_PEM);
+        }
+        assert.strictEqual(stringData(plan, "rabbitmq-admin").port, "5671");
+        const monitor = one(
+            plan,
+            "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+            "monitoring-service-monitor",
+        );
+        const endpoints = (monitor.inputs.spec as { endpoints: Record<string, unknown>[] }).endpoints;
+        assert.deepStrictEqual(
+            endpoints.map((e) => [e.port, e.scheme, e.tlsConfig]),
+            [1, 2].map(() => [
+                "prometheus-tls",
+                "https",
+                {
+                    ca: { secret: { name: "rabbitmq-tls", key: "ca.crt" } },
+                    serverName: "rabbitmq.rabbitmq.svc",
+                },
+            ]),
+        );
+        const cacertFile = one(plan, PROVIDER, "rabbitmq").inputs.cacertFile as string;
+        assert.strictEqual(fs.readFileSync(cacertFile, "utf8"), MOCK_CA_PEM);
+    });
+
+    it("issues the broker certificate from a self-signed CA made for the stack, naming every way it is reached", async function () {
+        const { plan } = await rendered({ stack: "prod" });
+        const server = one(plan, "kubernetes:cert-manager.io/v1:Certificate", "rabbitmq-tls-server");
+        const spec = server.inputs.spec as Record<string, unknown>;
+        assert.deepStrictEqual(spec.dnsNames, [
+            "rabbitmq.rabbitmq.svc",
+            "rabbitmq.rabbitmq.svc.cluster.local",
+            "*.rabbitmq-nodes.rabbitmq.svc",
+            "*.rabbitmq-nodes.rabbitmq.svc.cluster.local",
+        ]);
+        assert.deepStrictEqual(spec.ipAddresses, [MOCK_LOAD_BALANCER_IP]);
+        assert.deepStrictEqual(spec.issuerRef, {
+            kind: "Issuer",
+            name: "rabbitmq-ca",
+            group: "cert-manager.io",
+        });
+        const ca = one(plan, "kubernetes:cert-manager.io/v1:Certificate", "rabbitmq-tls-ca").inputs
+            .spec as Record<string, unknown>;
+        assert.strictEqual(ca.isCA, true);
+        assert.ok(
+            one(plan, CR, "rabbitmq-cluster").dependencies.includes(server.urn),
+            "the cluster waits for its certificate",
+        );
+        const chart = one(plan, "kubernetes:helm.sh/v4:Chart", "cert-manager").urn;
+        assert.ok(transitiveDependencies(plan, server.urn).has(chart), "certificates wait for cert-manager");
+        assert.deepStrictEqual((server.inputs.metadata as { annotations: unknown }).annotations, {
+            "pulumi.com/waitFor": "condition=Ready",
+        });
+    });
+
+    it("uses an existing issuer when the stack names one, and stays plain in dev", async function () {
+        const { plan } = await renderStack({
+            stack: "variant",
+            configFile: stackFile("variant", {
+                ...shippedStackConfig("prod"),
+                "rabbitmq-platform:tlsIssuer": "ClusterIssuer/internal-ca",
+            }),
+        });
+        assert.deepStrictEqual(byType(plan, "kubernetes:cert-manager.io/v1:Issuer"), []);
+        const server = one(plan, "kubernetes:cert-manager.io/v1:Certificate", "rabbitmq-tls-server");
+        assert.deepStrictEqual((server.inputs.spec as { issuerRef: unknown }).issuerRef, {
+            kind: "ClusterIssuer",
+            name: "internal-ca",
+            group: "cert-manager.io",
+        });
+        const dev = (await rendered({ stack: "dev" })).plan;
+        assert.deepStrictEqual(byType(dev, "kubernetes:cert-manager.io/v1:Certificate"), []);
+        assert.ok(!("cacertFile" in one(dev, PROVIDER, "rabbitmq").inputs));
     });
 
     it("provisions topology and amqps Secrets on an external broker, with no operator or cluster", async function () {
