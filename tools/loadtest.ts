@@ -146,7 +146,7 @@ function machineCpuSeconds(): { busy: number; total: number } {
     }
 }
 
-async function run(b: Broker, target: Target, o: Options, groupSize: number): Promise<RunResult> {
+async function run(b: Broker, target: Target, o: Options): Promise<RunResult> {
     const payload = Buffer.alloc(o.size, "x");
     let published = 0;
     let confirmed = 0;
@@ -310,7 +310,6 @@ async function run(b: Broker, target: Target, o: Options, groupSize: number): Pr
         machine: (machine.busy - cpu0.machine.busy) / wall,
         cores: (machine.total - cpu0.machine.total) / wall,
     };
-    void groupSize;
     return {
         label: target.label,
         published,
@@ -517,7 +516,7 @@ async function loadtest(o: Options, b: Broker): Promise<number> {
         const order =
             raw === undefined ? [provisioned] : round % 2 === 0 ? [provisioned, raw] : [raw, provisioned];
         for (const t of order) {
-            results.push(await run(b, t, o, groupSize));
+            results.push(await run(b, t, o));
         }
     }
     const lines: string[] = [
