@@ -83,14 +83,36 @@ free_port() {
     done
 }
 
+# A throwaway CA and a server certificate for localhost/127.0.0.1, shared by every node of this BROKERS_DIR
+# (the stacks' app Secrets may use amqps://, so the brokers offer TLS too).
+make_tls() {
+    local d=$BROKERS_RUN/tls
+    [ -f "$d/server.crt" ] && return 0
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=rabbitmq-platform test CA" \
+        -keyout "$d/ca.key" -out "$d/ca.crt" >/dev/null 2>&1 || die "openssl: cannot create the test CA"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$d/server.key" -out "$d/server.csr" \
+        >/dev/null 2>&1 || die "openssl: cannot create the server key"
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 7 \
+        -extfile "$d/ext.cnf" -out "$d/server.crt" >/dev/null 2>&1 || die "openssl: cannot sign the server certificate"
+}
+
 random_password() { head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20; }
 
-# write_node_files DIR NODENAME AMQP MGMT USER PASSWORD  (DIR as seen from where the node runs)
+# write_node_files HOSTDIR NODEDIR AMQP MGMT USER PASSWORD AMQPS  (NODEDIR: the same directory as the node sees it)
 write_node_files() {
-    local dir=$1 amqp=$3 mgmt=$4 user=$5 pass=$6
-    mkdir -p "$dir/mnesia" "$dir/log"
+    local dir=$1 ndir=$2 amqp=$3 mgmt=$4 user=$5 pass=$6 amqps=$7
+    mkdir -p "$dir/mnesia" "$dir/log" "$dir/tls"
+    cp "$BROKERS_RUN/tls/ca.crt" "$BROKERS_RUN/tls/server.crt" "$BROKERS_RUN/tls/server.key" "$dir/tls/"
     cat >"$dir/rabbit.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$amqp
+listeners.ssl.default = 127.0.0.1:$amqps
+ssl_options.cacertfile = $ndir/tls/ca.crt
+ssl_options.certfile = $ndir/tls/server.crt
+ssl_options.keyfile = $ndir/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $mgmt
 default_user = $user
@@ -169,8 +191,9 @@ start_broker() {
         hostdir=$BROKERS_RUN/$broker/node$n
         rm -rf "$hostdir"
         mkdir -p "$hostdir"
-        local amqp mgmt dist name dir nodehome
+        local amqp amqps mgmt dist name dir nodehome
         amqp=$(free_port)
+        amqps=$(free_port)
         mgmt=$(free_port)
         dist=$(free_port)
         name=$prefix-$TAG-$n@localhost
@@ -178,16 +201,16 @@ start_broker() {
             dir=/var/tmp/rmq/$TAG/$broker-node$n
             nodehome=/var/tmp/rmq/$TAG/home
             rm -rf "${ROOT40:?}$dir"
-            write_node_files "$ROOT40$dir" "$name" "$amqp" "$mgmt" "$user" "$pass"
+            write_node_files "$ROOT40$dir" "$dir" "$amqp" "$mgmt" "$user" "$pass" "$amqps"
             ln -sfn "$ROOT40$dir" "$hostdir/files"
         else
             dir=$hostdir/files
             nodehome=$home
-            write_node_files "$dir" "$name" "$amqp" "$mgmt" "$user" "$pass"
+            write_node_files "$dir" "$dir" "$amqp" "$mgmt" "$user" "$pass" "$amqps"
         fi
         {
             printf 'KIND=%s\n' "$kind"
-            printf 'NAME=%s\nAMQP=%s\nMGMT=%s\nDIST=%s\n' "$name" "$amqp" "$mgmt" "$dist"
+            printf 'NAME=%s\nAMQP=%s\nAMQPS=%s\nMGMT=%s\nDIST=%s\n' "$name" "$amqp" "$amqps" "$mgmt" "$dist"
             printf "ENVS='%s'\n" "$(node_env "$dir" "$name" "$dist" "$nodehome")"
             printf 'PIDFILE=%s\n' "$hostdir/files/beam.pid"
         } >"$hostdir/node.vars"
@@ -225,13 +248,14 @@ start_broker() {
     {
         printf 'BROKER_NAME=%s\nBROKER_VERSION=%s\nBROKER_NODES=%s\n' "$broker" "$version" "$nodes"
         printf 'RABBITMQ_MGMT_URL=http://127.0.0.1:%s\nRABBITMQ_AMQP_URL=amqp://127.0.0.1:%s\n' "$MGMT" "$AMQP"
+        printf 'RABBITMQ_AMQPS_URL=amqps://127.0.0.1:%s\nBROKER_CA_FILE=%s\n' "$AMQPS" "$BROKERS_RUN/tls/ca.crt"
         printf 'RABBITMQ_ADMIN_USER=%s\nRABBITMQ_ADMIN_PASSWORD=%s\n' "$user" "$pass"
         for n in $(seq 1 "$nodes"); do
             # shellcheck disable=SC1090
             . "$BROKERS_RUN/$broker/node$n/node.vars"
             printf 'BROKER_NODE_%s_NAME=%s\nBROKER_NODE_%s_AMQP_PORT=%s\nBROKER_NODE_%s_MGMT_PORT=%s\n' \
                 "$n" "$NAME" "$n" "$AMQP" "$n" "$MGMT"
-            printf 'BROKER_NODE_%s_PID_FILE=%s\n' "$n" "$PIDFILE"
+            printf 'BROKER_NODE_%s_PID_FILE=%s\nBROKER_NODE_%s_AMQPS_PORT=%s\n' "$n" "$PIDFILE" "$n" "$AMQPS"
         done
     } >"$BROKERS_RUN/$broker.env.tmp"
     mv "$BROKERS_RUN/$broker.env.tmp" "$BROKERS_RUN/$broker.env"
@@ -285,6 +309,7 @@ start_brokers() {
     [ $need310 = 1 ] && install310
     [ $need40 = 1 ] && install40
     mkdir -p "$BROKERS_RUN"
+    make_tls
     epmd_running || touch "$BROKERS_RUN/epmd.ours"
     for b in "$@"; do start_broker "$b"; done
 }

@@ -8,7 +8,7 @@ import { ManagementClient, apiPath } from "../../lib/management/client";
 import { ofKind } from "../../lib/verify/model";
 import { getQueue } from "../../lib/verify/verify";
 import { BrokerId, adminAmqpUrl, requireBroker } from "./support/brokers";
-import { Conn, drain, localAppUrl, probe, publishConfirmed, uniqueBatch } from "./support/amqp";
+import { Conn, amqpConnect, drain, localAppUrl, probe, publishConfirmed, uniqueBatch } from "./support/amqp";
 import { concreteKey, deadLetterRoute, permits, publishRouteTo, routeTargets } from "./support/expect";
 import { AppSecret, STACKS, appSecrets } from "./support/plans";
 import { Topo, purgeAll, setUpTopology, tearDown } from "./support/topo";
@@ -103,7 +103,7 @@ describe("behaviour of the replayed topology (amqplib, generated app credentials
                         // The same URL with the password left raw does not work: the encoding is what makes it connect.
                         if (/[/?#]/.test(s.data.password)) {
                             const broken = localAppUrl(t.broker, s).replace(rawPassword, s.data.password);
-                            await assert.rejects(amqp.connect(broken).then((c) => c.close()));
+                            await assert.rejects(amqpConnect(t.broker, broken).then((c) => c.close()));
                         }
                     }
                     console.log(
@@ -265,7 +265,7 @@ describe("behaviour of the replayed topology (amqplib, generated app credentials
                                 /\/[^/]*$/,
                                 "/" + encodeURIComponent(v.name),
                             );
-                            const res = await amqp.connect(other).then(
+                            const res = await amqpConnect(t.broker, other).then(
                                 async (c) => {
                                     await c.close();
                                     return "ok" as const;

@@ -6,12 +6,11 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as amqp from "amqplib";
 import { apiPath } from "../../lib/management/client";
 import { ofKind } from "../../lib/verify/model";
 import { BrokerQueue, expectedMembers, runningNodes } from "../../lib/verify/verify";
 import { Broker, BrokerNode, adminClient, envDir, repoRoot, requireBroker } from "./support/brokers";
-import { Conn, drain, localAppUrl } from "./support/amqp";
+import { Conn, amqpConnect, drain, localAppUrl } from "./support/amqp";
 import { publishRouteTo } from "./support/expect";
 import { STACKS, secretOf } from "./support/plans";
 import { Topo, setUpTopology, tearDown } from "./support/topo";
@@ -127,8 +126,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
             const leader = broker.nodes.find((n) => n.name === info.leader);
             assert.ok(leader?.pidFile, `leader ${info.leader} is not a node of ${broker.id}`);
             const survivors = broker.nodes.filter((n) => n !== leader);
-            const nodeUrl = (n: BrokerNode): string =>
-                localAppUrl(broker, api).replace(/@[^/]+\//, `@127.0.0.1:${n.amqpPort}/`);
+            const nodeUrl = (n: BrokerNode): string => localAppUrl(broker, api, n);
 
             const confirmed = new Map<string, string>();
             const inDoubt = new Set<string>();
@@ -145,7 +143,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
                     const node = attempt === 0 ? leader : survivors[attempt % survivors.length];
                     let conn: Conn;
                     try {
-                        conn = await amqp.connect(nodeUrl(node), { timeout: 5000 });
+                        conn = await amqpConnect(broker, nodeUrl(node));
                     } catch (e) {
                         events.push(`${Date.now() - killAt} ms: connect ${node.name}: ${String(e)}`);
                         await sleep(200);
@@ -249,9 +247,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
             });
 
             // Consume everything as the worker app, from a surviving node.
-            const wconn = await amqp.connect(
-                localAppUrl(broker, worker).replace(/@[^/]+\//, `@127.0.0.1:${survivor.amqpPort}/`),
-            );
+            const wconn = await amqpConnect(broker, localAppUrl(broker, worker, survivor));
             const got = await drain(wconn, queue.name, 1500);
             await wconn.close();
             const seen = new Map<string, number>();

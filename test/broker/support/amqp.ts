@@ -1,32 +1,52 @@
 /** amqplib helpers for the behaviour tests: app connections from the generated Secrets, probes, draining. */
 import * as amqp from "amqplib";
 import { strict as assert } from "assert";
-import { Broker, adminAmqpUrl } from "./brokers";
+import * as fs from "fs";
+import { Broker, BrokerNode, adminAmqpUrl } from "./brokers";
 import { AppSecret } from "./plans";
 
 export type Conn = amqp.ChannelModel;
 
 /**
- * The Secret's own AMQP_URL with only host and port replaced by the local broker's. Before that, proves the
- * URL carries the Secret's username, password and vhost percent-encoded (decoding gives them back exactly).
+ * The Secret's own AMQP_URL with only host and port replaced by the local broker's (its TLS listener for
+ * amqps://; `node` picks a cluster node). Before that, proves the URL carries the Secret's username, password and
+ * vhost percent-encoded (decoding gives them back exactly) and agrees with the Secret's host and port keys.
  */
-export function localAppUrl(b: Broker, s: AppSecret): string {
+export function localAppUrl(b: Broker, s: AppSecret, node?: BrokerNode): string {
     const raw = s.data.AMQP_URL;
     const u = new URL(raw);
-    assert.equal(u.protocol, "amqp:", `${s.name}: AMQP_URL scheme`);
+    assert.ok(u.protocol === "amqp:" || u.protocol === "amqps:", `${s.name}: AMQP_URL scheme ${u.protocol}`);
     assert.equal(decodeURIComponent(u.username), s.data.username, `${s.name}: AMQP_URL username`);
     assert.equal(decodeURIComponent(u.password), s.data.password, `${s.name}: AMQP_URL password`);
     assert.equal(decodeURIComponent(u.pathname.slice(1)), s.data.vhost, `${s.name}: AMQP_URL vhost`);
     assert.equal(u.hostname, s.data.host, `${s.name}: AMQP_URL host vs host key`);
-    assert.equal(u.port || "5672", s.data.port, `${s.name}: AMQP_URL port vs port key`);
-    const local = new URL(b.amqpUrl);
+    const tls = u.protocol === "amqps:";
+    assert.equal(u.port || (tls ? "5671" : "5672"), s.data.port, `${s.name}: AMQP_URL port vs port key`);
+    let target: string;
+    if (tls) {
+        assert.ok(b.amqpsUrl && b.caFile, `${s.name} uses amqps:// but broker ${b.id} has no TLS listener`);
+        const port = node?.amqpsPort ?? new URL(b.amqpsUrl).port;
+        target = `${new URL(b.amqpsUrl).hostname}:${port}`;
+    } else {
+        const port = node?.amqpPort ?? new URL(b.amqpUrl).port;
+        target = `${new URL(b.amqpUrl).hostname}:${port}`;
+    }
     const hostPort = `@${u.host}/`;
     assert.ok(raw.includes(hostPort), `${s.name}: cannot find ${hostPort} in AMQP_URL`);
-    return raw.replace(hostPort, `@${local.host}/`);
+    return raw.replace(hostPort, `@${target}/`);
+}
+
+/** amqplib connect; for amqps:// it trusts the broker's test CA (and verifies the certificate). */
+export async function amqpConnect(b: Broker, url: string): Promise<Conn> {
+    const tls =
+        url.startsWith("amqps:") && b.caFile
+            ? { ca: [fs.readFileSync(b.caFile)], timeout: 10000 }
+            : { timeout: 10000 };
+    return amqp.connect(url, tls);
 }
 
 export async function connectApp(b: Broker, s: AppSecret): Promise<Conn> {
-    return amqp.connect(localAppUrl(b, s));
+    return amqpConnect(b, localAppUrl(b, s));
 }
 
 export async function connectAdmin(b: Broker, vhost: string): Promise<Conn> {

@@ -13,6 +13,8 @@ export interface BrokerNode {
     index: number;
     name: string;
     amqpPort: number;
+    /** TLS listener (amqps) of the node, when the broker has one. */
+    amqpsPort?: number;
     mgmtPort: number;
     /** The node's beam.smp pid file (local brokers only): the failover test kills this process. */
     pidFile?: string;
@@ -23,6 +25,9 @@ export interface Broker {
     version: string;
     mgmtUrl: string;
     amqpUrl: string;
+    /** amqps://host:port of the broker's TLS listener, and the CA that signed its certificate. */
+    amqpsUrl?: string;
+    caFile?: string;
     adminUser: string;
     adminPassword: string;
     nodes: BrokerNode[];
@@ -50,6 +55,9 @@ function fromEnvFile(file: string): Broker {
             index: n,
             name: e[`BROKER_NODE_${n}_NAME`],
             amqpPort: Number(e[`BROKER_NODE_${n}_AMQP_PORT`]),
+            amqpsPort: e[`BROKER_NODE_${n}_AMQPS_PORT`]
+                ? Number(e[`BROKER_NODE_${n}_AMQPS_PORT`])
+                : undefined,
             mgmtPort: Number(e[`BROKER_NODE_${n}_MGMT_PORT`]),
             pidFile: e[`BROKER_NODE_${n}_PID_FILE`],
         });
@@ -59,6 +67,8 @@ function fromEnvFile(file: string): Broker {
         version: e.BROKER_VERSION,
         mgmtUrl: e.RABBITMQ_MGMT_URL,
         amqpUrl: e.RABBITMQ_AMQP_URL,
+        amqpsUrl: e.RABBITMQ_AMQPS_URL,
+        caFile: e.BROKER_CA_FILE,
         adminUser: e.RABBITMQ_ADMIN_USER,
         adminPassword: e.RABBITMQ_ADMIN_PASSWORD,
         nodes,
@@ -77,6 +87,8 @@ export function externalBroker(): Broker | undefined {
         version: "unknown",
         mgmtUrl: mgmt.replace(/\/+$/, ""),
         amqpUrl: `amqp://${u.hostname}:${u.port || 5672}`,
+        amqpsUrl: process.env.RABBITMQ_TEST_AMQPS_URL,
+        caFile: process.env.RABBITMQ_TEST_CA_FILE,
         adminUser: process.env.RABBITMQ_TEST_USERNAME ?? "guest",
         adminPassword: process.env.RABBITMQ_TEST_PASSWORD ?? "guest",
         nodes: [
