@@ -101,7 +101,7 @@ export class AppCredentials extends pulumi.ComponentResource {
                     dependsOn: namespace === undefined ? creds.grants : [...creds.grants, namespace],
                 },
             );
-            this.secretNames[spec.namespace] = [...(this.secretNames[spec.namespace] ?? []), spec.name];
+            (this.secretNames[spec.namespace] ??= []).push(spec.name);
         }
         this.registerOutputs({ secretNames: this.secretNames });
     }

@@ -215,26 +215,65 @@ export function topicMatches(pattern: string, routingKey: string): boolean {
     return match(0, 0);
 }
 
-/** The queues a message published to `exchange` with `routingKey` reaches, following the declared bindings. */
-export function routeTargets(
-    exchange: ExchangeDecl,
-    routingKey: string,
-    bindingsBySource: ReadonlyMap<string, readonly BindingDecl[]>,
-): string[] {
-    const bindings = bindingsBySource.get(exchange.name) ?? [];
-    switch (exchange.type) {
-        case "fanout":
-            return bindings.map((b) => b.queue);
-        case "direct":
-            return bindings.filter((b) => b.routingKey === routingKey).map((b) => b.queue);
-        case "topic":
-            return bindings.filter((b) => topicMatches(b.routingKey, routingKey)).map((b) => b.queue);
-        case "headers":
-            return [];
-        default: {
-            const never: never = exchange.type;
-            return never;
+/**
+ * Where messages published to an exchange with a routing key go, following the declared bindings. Direct routes
+ * are indexed by key and every answer is memoised, so checking N dead-letter routes stays linear.
+ */
+export class Router {
+    private readonly bySource = new Map<string, BindingDecl[]>();
+    private readonly directIndex = new Map<string, Map<string, string[]>>();
+    private readonly memo = new Map<string, string[]>();
+
+    constructor(bindings: readonly BindingDecl[]) {
+        for (const b of bindings) {
+            append(this.bySource, b.exchange, b);
+            let byKey = this.directIndex.get(b.exchange);
+            if (byKey === undefined) {
+                byKey = new Map();
+                this.directIndex.set(b.exchange, byKey);
+            }
+            append(byKey, b.routingKey, b.queue);
         }
+    }
+
+    /** The queues a message published to `exchange` with `routingKey` reaches. */
+    targets(exchange: ExchangeDecl, routingKey: string): string[] {
+        const id = `${exchange.name}\u0000${routingKey}`;
+        const cached = this.memo.get(id);
+        if (cached !== undefined) {
+            return cached;
+        }
+        const bindings = this.bySource.get(exchange.name) ?? [];
+        let result: string[];
+        switch (exchange.type) {
+            case "fanout":
+                result = bindings.map((b) => b.queue);
+                break;
+            case "direct":
+                result = this.directIndex.get(exchange.name)?.get(routingKey) ?? [];
+                break;
+            case "topic":
+                result = bindings.filter((b) => topicMatches(b.routingKey, routingKey)).map((b) => b.queue);
+                break;
+            case "headers":
+                result = [];
+                break;
+            default: {
+                const never: never = exchange.type;
+                return never;
+            }
+        }
+        this.memo.set(id, result);
+        return result;
+    }
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+    const list = map.get(key);
+    if (list === undefined) {
+        map.set(key, [value]);
+    } else {
+        list.push(value);
     }
 }
 
@@ -373,7 +412,6 @@ export function normalizeTopology(
         );
         const exchanges = new Map(v.exchanges.map((e) => [e.name, e]));
         const queues = new Map(v.queues.map((q) => [q.name, q]));
-        const bindingsBySource = new Map<string, BindingDecl[]>();
         const bindingIds = new Set<string>();
         v.bindings.forEach((b, bi) => {
             const bpath = `${vpath}.bindings[${bi}]`;
@@ -397,8 +435,8 @@ export function normalizeTopology(
                 );
             }
             bindingIds.add(id);
-            bindingsBySource.set(b.exchange, [...(bindingsBySource.get(b.exchange) ?? []), b]);
         });
+        const router = new Router(v.bindings);
         const deadLetterTargets = new Set<string>();
         v.queues.forEach((q, qi) => {
             const qpath = `${vpath}.queues[${qi}]`;
@@ -414,7 +452,7 @@ export function normalizeTopology(
                 );
                 return;
             }
-            const targets = routeTargets(dlx, q.deadLetter.routingKey, bindingsBySource);
+            const targets = router.targets(dlx, q.deadLetter.routingKey);
             if (targets.length === 0) {
                 sink.add(
                     `${qpath}.deadLetter`,

@@ -12,7 +12,12 @@ const USAGE =
 export function formatTree(plan: Plan): string {
     const children = new Map<string | null, PlanResource[]>();
     for (const r of plan.resources) {
-        children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+        const siblings = children.get(r.parent);
+        if (siblings === undefined) {
+            children.set(r.parent, [r]);
+        } else {
+            siblings.push(r);
+        }
     }
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
     const label = (urn: string) => byUrn.get(urn)?.name ?? urn;
