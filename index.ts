@@ -44,7 +44,12 @@ function operatorManagedBroker(): Broker {
     );
     const cluster = new RabbitmqCluster(
         "rabbitmq",
-        { settings: config, protect: config.protect, operator: operator.ready },
+        {
+            settings: config,
+            protect: config.protect,
+            operator: operator.ready,
+            certManager: certManager === undefined ? [] : [certManager.chart],
+        },
         // The operator cannot scale down: refuse it at preview, before anything changes.
         {
             dependsOn: scaleGuard(

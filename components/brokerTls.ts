@@ -26,7 +26,7 @@ export interface BrokerTlsArgs {
     extraHosts?: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * What must be serving before cert-manager objects can be created (its CRDs and webhook): the cert-manager
-     * chart, or the operator resources that already wait for it.
+     * chart; empty when the cluster already runs cert-manager.
      * @default []
      */
     certManager?: pulumi.Resource[];
@@ -62,8 +62,9 @@ export class BrokerTls extends pulumi.ComponentResource {
         super("rabbitmq-platform:tls:BrokerTls", name, {}, opts);
         this.secretName = `${args.clusterName}-tls`;
         const ready = { "pulumi.com/waitFor": "condition=Ready" };
-        const ca = args.issuer === undefined ? this.selfSignedCa(name, args, ready) : undefined;
-        const issuerRef = args.issuer ?? ca!.issuer;
+        // The self-signed chain is created at once: cert-manager retries each object until the one it refers to
+        // by name is ready, and the server certificate is awaited until Ready, which needs the whole chain.
+        const issuerRef = args.issuer ?? this.selfSignedCa(name, args);
         const hosts = pulumi.output(args.extraHosts ?? []);
         this.certificate = new k8s.apiextensions.CustomResource(
             `${name}-server`,
@@ -88,10 +89,7 @@ export class BrokerTls extends pulumi.ComponentResource {
                     issuerRef: { ...issuerRef, group: "cert-manager.io" },
                 },
             },
-            {
-                parent: this,
-                dependsOn: [...(args.certManager ?? []), ...(ca === undefined ? [] : [ca.ready])],
-            },
+            { parent: this, dependsOn: args.certManager ?? [] },
         );
         // Read only once the certificate exists (its id is unknown while it is being created, so the first
         // preview skips the read instead of failing on a Secret that does not exist yet).
@@ -106,12 +104,9 @@ export class BrokerTls extends pulumi.ComponentResource {
         this.registerOutputs({ caCertificate: this.caCertificate });
     }
 
-    private selfSignedCa(
-        name: string,
-        args: BrokerTlsArgs,
-        ready: Record<string, string>,
-    ): { issuer: IssuerRef; ready: pulumi.Resource } {
-        const selfSigned = new k8s.apiextensions.CustomResource(
+    private selfSignedCa(name: string, args: BrokerTlsArgs): IssuerRef {
+        const afterCertManager = { parent: this, dependsOn: args.certManager ?? [] };
+        new k8s.apiextensions.CustomResource(
             `${name}-selfsigned`,
             {
                 apiVersion: CERT_MANAGER_API,
@@ -119,15 +114,15 @@ export class BrokerTls extends pulumi.ComponentResource {
                 metadata: { name: `${args.clusterName}-selfsigned`, namespace: args.namespace },
                 spec: { selfSigned: {} },
             },
-            { parent: this, dependsOn: args.certManager ?? [] },
+            afterCertManager,
         );
         const caSecret = `${args.clusterName}-ca`;
-        const ca = new k8s.apiextensions.CustomResource(
+        new k8s.apiextensions.CustomResource(
             `${name}-ca`,
             {
                 apiVersion: CERT_MANAGER_API,
                 kind: "Certificate",
-                metadata: { name: caSecret, namespace: args.namespace, annotations: ready },
+                metadata: { name: caSecret, namespace: args.namespace },
                 spec: {
                     isCA: true,
                     commonName: `${args.clusterName} RabbitMQ CA`,
@@ -141,19 +136,19 @@ export class BrokerTls extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: [selfSigned] },
+            afterCertManager,
         );
-        const caIssuer = new k8s.apiextensions.CustomResource(
+        new k8s.apiextensions.CustomResource(
             `${name}-ca-issuer`,
             {
                 apiVersion: CERT_MANAGER_API,
                 kind: "Issuer",
-                metadata: { name: caSecret, namespace: args.namespace, annotations: ready },
+                metadata: { name: caSecret, namespace: args.namespace },
                 spec: { ca: { secretName: caSecret } },
             },
-            { parent: this, dependsOn: [ca] },
+            afterCertManager,
         );
-        return { issuer: { kind: "Issuer", name: caSecret }, ready: caIssuer };
+        return { kind: "Issuer", name: caSecret };
     }
 }
 

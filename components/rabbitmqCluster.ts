@@ -20,6 +20,11 @@ export interface RabbitmqClusterArgs {
      */
     operator?: pulumi.Resource[];
     /**
+     * cert-manager (its chart), which TLS certificates need; empty when the cluster already runs it.
+     * @default []
+     */
+    certManager?: pulumi.Resource[];
+    /**
      * Pulumi-protect what holds data: the cluster (its volumes), its namespace and the admin password (RabbitMQ
      * keeps the first admin password it booted with; a new one would lock the provider out).
      * @default true
@@ -134,7 +139,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
                           clusterName: s.clusterName,
                           issuer: parseIssuer(s.tlsIssuer),
                           extraHosts: managementHosts(s, service?.host),
-                          certManager: args.operator,
+                          certManager: args.certManager,
                       },
                       { parent: this },
                   );
