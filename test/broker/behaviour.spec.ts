@@ -49,6 +49,32 @@ function secretsOf(t: Topo): AppSecret[] {
     return appSecrets(t.plan);
 }
 
+/**
+ * Least privilege from the seeds (k8s-rabbitmq-tl-engine.md, ADR-0004), written down independently of the plan:
+ * everything each app may do among the probes above. The API publishes tasks and events; the worker consumes
+ * tasks and its event queue and publishes events; the document producer only requests deletions; the consumer
+ * only consumes the deletion queue and its DLQ. No app may declare, delete or reach another vhost.
+ */
+const SEED_INTENT: Record<string, string[]> = {
+    "engine-api": [
+        "engine-api publishes to engine:tasks 'engine:tasks'",
+        "engine-api publishes to engine:tasks 'not.a.declared.key'",
+        "engine-api publishes to engine:events ''",
+        "engine-api publishes to engine:events 'not.a.declared.key'",
+    ],
+    "engine-worker": [
+        "engine-worker reads engine:tasks",
+        "engine-worker reads engine:events:worker",
+        "engine-worker publishes to engine:events ''",
+        "engine-worker publishes to engine:events 'not.a.declared.key'",
+    ],
+    "documento-producer": ["documento-producer publishes to documento.events 'documento.deletion.requested'"],
+    "documento-consumer": [
+        "documento-consumer reads documento.deletion.queue",
+        "documento-consumer reads documento.deletion.dlq",
+    ],
+};
+
 const targets: BrokerId[] = ["single310", "single40"];
 
 describe("behaviour of the replayed topology (amqplib, generated app credentials)", function () {
@@ -250,8 +276,12 @@ describe("behaviour of the replayed topology (amqplib, generated app credentials
 
                 it("refuses each app what it was not granted (other vhosts, queues, exchanges, declare, delete) and allows what it was", async function () {
                     const matrix: string[] = [];
+                    const allowed = new Set<string>();
                     const check = (what: string, want: boolean, got: "ok" | "refused"): void => {
                         matrix.push(`${want ? "allow" : "deny "} ${what}: ${got}`);
+                        if (got === "ok") {
+                            allowed.add(what);
+                        }
                         assert.equal(got, want ? "ok" : "refused", what);
                     };
                     for (const s of secretsOf(t)) {
@@ -337,6 +367,18 @@ describe("behaviour of the replayed topology (amqplib, generated app credentials
                         denies > 0 && denies < matrix.length,
                         "the matrix must contain both grants and refusals",
                     );
+                    // The broker enforces the plan (above). Independently of the plan, what the seeds need is all an
+                    // app may do: a plan that grants more fails here, even though the broker enforces it.
+                    const intended = (user: string): string[] => SEED_INTENT[user] ?? [];
+                    for (const s of secretsOf(t).filter((x) => x.data.username in SEED_INTENT)) {
+                        const user = s.data.username;
+                        const got = [...allowed].filter((a) => a.startsWith(`${user} `)).sort();
+                        assert.deepEqual(
+                            got,
+                            [...intended(user)].sort(),
+                            `${user}: what it may do vs what the seeds need`,
+                        );
+                    }
                 });
 
                 it("uses a generated admin password, not RabbitMQ's default, and the default account cannot log in", async function () {
