@@ -221,18 +221,23 @@ export function topicMatches(pattern: string, routingKey: string): boolean {
  */
 export class Router {
     private readonly bySource = new Map<string, BindingDecl[]>();
-    private readonly directIndex = new Map<string, Map<string, string[]>>();
+    /** Per exchange, the queues bound with each key, compared as a literal (direct routes). */
+    private readonly byKey = new Map<string, Map<string, string[]>>();
+    /** Per exchange, the queues bound with each topic pattern that has no wildcard (matched by equality). */
+    private readonly topicLiterals = new Map<string, Map<string, string[]>>();
+    /** Per exchange, the bindings whose topic pattern has a wildcard: the only ones that need matching. */
+    private readonly topicWildcards = new Map<string, BindingDecl[]>();
     private readonly memo = new Map<string, string[]>();
 
     constructor(bindings: readonly BindingDecl[]) {
         for (const b of bindings) {
             append(this.bySource, b.exchange, b);
-            let byKey = this.directIndex.get(b.exchange);
-            if (byKey === undefined) {
-                byKey = new Map();
-                this.directIndex.set(b.exchange, byKey);
+            append(nested(this.byKey, b.exchange), b.routingKey, b.queue);
+            if (/(^|\.)[*#](\.|$)/.test(b.routingKey)) {
+                append(this.topicWildcards, b.exchange, b);
+            } else {
+                append(nested(this.topicLiterals, b.exchange), b.routingKey, b.queue);
             }
-            append(byKey, b.routingKey, b.queue);
         }
     }
 
@@ -250,10 +255,15 @@ export class Router {
                 result = bindings.map((b) => b.queue);
                 break;
             case "direct":
-                result = this.directIndex.get(exchange.name)?.get(routingKey) ?? [];
+                result = this.byKey.get(exchange.name)?.get(routingKey) ?? [];
                 break;
             case "topic":
-                result = bindings.filter((b) => topicMatches(b.routingKey, routingKey)).map((b) => b.queue);
+                result = [
+                    ...(this.topicLiterals.get(exchange.name)?.get(routingKey) ?? []),
+                    ...(this.topicWildcards.get(exchange.name) ?? [])
+                        .filter((b) => topicMatches(b.routingKey, routingKey))
+                        .map((b) => b.queue),
+                ];
                 break;
             case "headers":
                 result = [];
@@ -266,6 +276,15 @@ export class Router {
         this.memo.set(id, result);
         return result;
     }
+}
+
+function nested<K, V>(map: Map<string, Map<K, V>>, key: string): Map<K, V> {
+    let inner = map.get(key);
+    if (inner === undefined) {
+        inner = new Map();
+        map.set(key, inner);
+    }
+    return inner;
 }
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError } from "../lib/config";
 import { projectRoot } from "../lib/project";
-import { escapeRegex, exactAlternation, normalizeTopology, topicMatches } from "../lib/topology";
+import { escapeRegex, exactAlternation, normalizeTopology, Router, topicMatches } from "../lib/topology";
 
 const shipped = () =>
     YAML.parse(fs.readFileSync(path.join(projectRoot(), "topology.yaml"), "utf8")) as unknown;
@@ -205,6 +205,26 @@ describe("topology (lib/topology.ts)", function () {
         assert.strictEqual(topicMatches("documento.#", "documento.deletion.dlq"), true);
         assert.strictEqual(topicMatches("#", ""), true);
         assert.strictEqual(topicMatches("a.#.z", "a.z"), true);
+    });
+
+    it("routes like the broker: direct by key, fanout to all, topic by literal key and by wildcard", function () {
+        const router = new Router([
+            { exchange: "t", queue: "exact", routingKey: "a.b" },
+            { exchange: "t", queue: "star", routingKey: "a.*" },
+            { exchange: "t", queue: "hash", routingKey: "#" },
+            { exchange: "d", queue: "q1", routingKey: "k" },
+            { exchange: "f", queue: "all", routingKey: "ignored" },
+        ]);
+        assert.deepStrictEqual(router.targets({ name: "t", type: "topic" }, "a.b"), [
+            "exact",
+            "star",
+            "hash",
+        ]);
+        assert.deepStrictEqual(router.targets({ name: "t", type: "topic" }, "a.b.c"), ["hash"]);
+        assert.deepStrictEqual(router.targets({ name: "t", type: "topic" }, "a.*"), ["star", "hash"]);
+        assert.deepStrictEqual(router.targets({ name: "d", type: "direct" }, "k"), ["q1"]);
+        assert.deepStrictEqual(router.targets({ name: "d", type: "direct" }, "other"), []);
+        assert.deepStrictEqual(router.targets({ name: "f", type: "fanout" }, "anything"), ["all"]);
     });
 
     it("escapes names for anchored policy patterns and permissions", function () {
