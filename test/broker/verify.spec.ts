@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ManagementClient, apiPath } from "../../lib/management/client";
+import { escapeRegex } from "../../lib/topology";
 import { Model, ofKind } from "../../lib/verify/model";
 import { Broker, BrokerId, adminClient, ensureVersion, repoRoot, requireBroker } from "./support/brokers";
 import { modelFor, planFor, variantConfigFile } from "./support/plans";
@@ -125,30 +126,31 @@ describe("npm run verify against real brokers", function () {
                         `no drift line for ${what}:\n${r.out}`,
                     );
                 };
-                const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
                 expectLine(
                     new RegExp(
-                        `binding ${esc(binding.source)} -> queue ${esc(binding.destination)} \\(key '${esc(binding.routingKey)}'\\).*: missing`,
+                        `binding ${escapeRegex(binding.source)} -> queue ${escapeRegex(binding.destination)} \\(key '${escapeRegex(binding.routingKey)}'\\).*: missing`,
                     ),
                     "the deleted binding",
                 );
                 expectLine(
                     new RegExp(
-                        `policy '${esc(policy.name)}'.*definition 'delivery-limit' is 50, declared ${String(policy.definition["delivery-limit"])}`,
+                        `policy '${escapeRegex(policy.name)}'.*definition 'delivery-limit' is 50, declared ${String(policy.definition["delivery-limit"])}`,
                     ),
                     "the changed policy",
                 );
                 expectLine(
-                    new RegExp(`permissions of user '${esc(perm.user)}'.*write is "\\.\\*", declared`),
+                    new RegExp(
+                        `permissions of user '${escapeRegex(perm.user)}'.*write is "\\.\\*", declared`,
+                    ),
                     "the widened grant",
                 );
                 expectLine(
                     new RegExp(
-                        `binding ${esc(binding.source)} -> queue ${esc(binding.destination)} \\(key 'sneaky\\.extra'\\).*not declared`,
+                        `binding ${escapeRegex(binding.source)} -> queue ${escapeRegex(binding.destination)} \\(key 'sneaky\\.extra'\\).*not declared`,
                     ),
                     "the extra binding",
                 );
-                expectLine(new RegExp(`queue '${esc(victim.name)}'.*: missing`), "the deleted queue");
+                expectLine(new RegExp(`queue '${escapeRegex(victim.name)}'.*: missing`), "the deleted queue");
                 console.log(drift.map((l) => `      ${l}`).join("\n"));
 
                 // Restoring the stack (the provider's calls again) clears every drift except the extra binding.
