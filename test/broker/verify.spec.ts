@@ -160,6 +160,13 @@ describe("npm run verify against real brokers", function () {
                 assert.equal(again.code, 0, again.out);
             });
 
+            it("changes nothing on the broker without --smoke (definitions export identical before and after)", async function () {
+                const before = await client.get<unknown>("definitions");
+                const r = verify([...base, "--plan", planFile], broker.adminPassword);
+                assert.equal(r.code, 0, r.out);
+                assert.deepEqual(await client.get<unknown>("definitions"), before);
+            });
+
             it("exits 1 when the broker cannot be checked (wrong password)", function () {
                 const r = verify([...base, "--plan", planFile], "wrong-password");
                 assert.equal(r.code, 1, r.out);
