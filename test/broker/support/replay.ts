@@ -50,7 +50,8 @@ export function failures(results: ReplayResult[]): string[] {
         .filter((r) => !r.ok)
         .map((r) => {
             const c = r.calls.find((x) => x.error) as CallResult;
-            return `${r.decl.label}: ${c.method} /api/${c.path} ${JSON.stringify(c.body)} -> ${c.error}`;
+            const body = "password" in c.body ? { ...c.body, password: "[secret]" } : c.body;
+            return `${r.decl.label}: ${c.method} /api/${c.path} ${JSON.stringify(body)} -> ${c.error}`;
         });
 }
 
