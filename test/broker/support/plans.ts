@@ -1,7 +1,7 @@
 /**
  * The plans the suite replays: the real `plan --json --show-secrets` output of each stack, rendered by the
  * compiled plan tool (bin/tools/plan.js). BROKER_TEST_PLAN_DIR=<dir> uses <dir>/<stack>.plan.json instead
- * (for example test/broker/fixtures while developing without the plan tool).
+ * (for example a deliberately broken copy of a plan, to watch the tests fail).
  */
 import * as fs from "fs";
 import * as os from "os";
