@@ -5,20 +5,10 @@
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { RESOURCE_SIG, SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../render";
+import { PlanResource, RESOURCE_SIG, SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../render";
 
-export interface BaselineResource {
-    urn: string;
-    type: string;
-    name: string;
-    custom: boolean;
-    parent: string | null;
-    provider: string | null;
-    dependencies: string[];
-    protect: boolean;
-    /** Inputs in Pulumi's wire format (secrets marked), as the real program registered them. */
-    wireInputs: Record<string, unknown>;
-}
+/** A plan resource with its inputs in Pulumi's wire format (secrets marked), as the real program registered them. */
+export type BaselineResource = Omit<PlanResource, "inputs"> & { wireInputs: Record<string, unknown> };
 
 export interface BaselineSource {
     project: string;
