@@ -6,24 +6,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    custom: boolean;
-    parent: string | null;
-    provider: string | null;
-    dependencies: string[];
-    protect: boolean;
-    inputs: Record<string, unknown>;
-}
-
-export interface Plan {
-    project: string;
-    stack: string;
-    resources: PlanResource[];
-    outputs: Record<string, unknown>;
-}
+// Types only (erased at compile time): verify never loads the Pulumi runtime the renderer needs.
+import type { Plan } from "../render";
+export type { Plan, PlanResource } from "../render";
 
 export class PlanError extends Error {}
 
