@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
+import { parseStackCommand } from "../lib/cli";
 import { findBlock, renderBlock, renderDocument, replaceBlock } from "../lib/diagram";
 import { renderStack } from "../lib/render";
 
@@ -102,9 +102,8 @@ function firstDifference(current: string, expected: string): string {
 }
 
 async function main(): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({
+    const values = parseStackCommand(
+        {
             options: {
                 stack: { type: "string" },
                 out: { type: "string" },
@@ -112,13 +111,10 @@ async function main(): Promise<number> {
                 "config-file": { type: "string" },
             },
             strict: true,
-        }));
-    } catch (e) {
-        console.error(`${(e as Error).message}\n${USAGE}`);
-        return 2;
-    }
-    if (values.stack === undefined) {
-        console.error(`--stack is required\n${USAGE}`);
+        },
+        USAGE,
+    );
+    if (values === undefined) {
         return 2;
     }
     if (values.out !== undefined && values.check !== undefined) {

@@ -2,7 +2,7 @@
  * `npm run plan -- --stack <dev|prod> [--config-file <Pulumi.x.yaml>] [--json] [--show-secrets] [--preview]`
  * Prints what a stack would create, rendered offline under Pulumi's mocks (lib/render.ts).
  */
-import { parseArgs } from "util";
+import { parseStackCommand } from "../lib/cli";
 import { Plan, PlanResource, renderStack } from "../lib/render";
 
 const USAGE =
@@ -45,9 +45,8 @@ export function formatTree(plan: Plan): string {
 }
 
 async function main(): Promise<number> {
-    let values;
-    try {
-        ({ values } = parseArgs({
+    const values = parseStackCommand(
+        {
             options: {
                 stack: { type: "string" },
                 "config-file": { type: "string" },
@@ -56,13 +55,10 @@ async function main(): Promise<number> {
                 preview: { type: "boolean", default: false },
             },
             strict: true,
-        }));
-    } catch (e) {
-        console.error(`${(e as Error).message}\n${USAGE}`);
-        return 2;
-    }
-    if (values.stack === undefined) {
-        console.error(`--stack is required\n${USAGE}`);
+        },
+        USAGE,
+    );
+    if (values === undefined) {
         return 2;
     }
     try {
