@@ -15,6 +15,7 @@ import { NetworkPolicies } from "./components/networkPolicies";
 import { RabbitmqCluster } from "./components/rabbitmqCluster";
 import { readSettings } from "./config";
 import type { AmqpEndpoint } from "./lib/amqpUrl";
+import { clientServiceHost } from "./lib/clusterSpec";
 import { scaleGuard } from "./lib/scaleGuard";
 
 const { config, topology, externalAdminPassword } = readSettings();
@@ -84,14 +85,14 @@ function operatorManagedBroker(): Broker {
                 replicas: config.replicas,
                 quorumGroupSize: config.quorumGroupSize,
                 runbookUrl: config.runbookUrl,
-                ...(cluster.tls
-                    ? {
+                ...(cluster.tlsSecretName === undefined
+                    ? {}
+                    : {
                           tls: {
-                              caSecretName: `${config.clusterName}-tls`,
-                              serverName: `${config.clusterName}.${config.namespace}.svc`,
+                              caSecretName: cluster.tlsSecretName,
+                              serverName: clientServiceHost(config.clusterName, config.namespace),
                           },
-                      }
-                    : {}),
+                      }),
                 labels: Object.fromEntries(
                     config.prometheusLabels.map((l) => [
                         l.slice(0, l.indexOf("=")),

@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { clientServiceHost } from "../lib/clusterSpec";
 
 export interface IssuerRef {
     kind: "ClusterIssuer" | "Issuer";
@@ -38,7 +39,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** The names a broker is reached by inside the cluster: its client Service and each node's stable name. */
 export function brokerDnsNames(clusterName: string, namespace: string): string[] {
     return [
-        `${clusterName}.${namespace}.svc`,
+        clientServiceHost(clusterName, namespace),
         `${clusterName}.${namespace}.svc.cluster.local`,
         `*.${clusterName}-nodes.${namespace}.svc`,
         `*.${clusterName}-nodes.${namespace}.svc.cluster.local`,
@@ -74,7 +75,9 @@ export class BrokerTls extends pulumi.ComponentResource {
                 metadata: { name: this.secretName, namespace: args.namespace, annotations: ready },
                 spec: {
                     secretName: this.secretName,
-                    commonName: pulumi.interpolate`${args.clusterName}.${args.namespace}.svc`,
+                    commonName: pulumi
+                        .output(args.namespace)
+                        .apply((ns) => clientServiceHost(args.clusterName, ns)),
                     dnsNames: pulumi
                         .all([args.namespace, hosts])
                         .apply(([ns, extra]) => [

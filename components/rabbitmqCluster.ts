@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
     buildClusterSpec,
+    clientServiceHost,
     ClusterSettings,
     podLabels,
     READY_CONDITIONS,
@@ -71,6 +72,8 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
     readonly tls: boolean;
     /** PEM of the CA that signed the broker's certificate, when TLS is on. */
     readonly caCertificate?: pulumi.Output<string>;
+    /** The Secret holding the broker's certificate and its CA (`ca.crt`), when TLS is on. */
+    readonly tlsSecretName?: string;
     /** What the management API needs before it answers: the ready cluster and, if any, its Service. */
     readonly ready: pulumi.Resource[];
 
@@ -103,7 +106,8 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
         this.adminPassword = pulumi.secret(password.result);
         this.tls = s.tls !== "off";
         const amqpPort = this.tls ? PORTS.amqp.tls : PORTS.amqp.plain;
-        this.amqpHost = pulumi.output(`${s.clusterName}.${s.namespace}.svc`);
+        const host = clientServiceHost(s.clusterName, s.namespace);
+        this.amqpHost = pulumi.output(host);
         this.amqpPort = pulumi.output(amqpPort);
 
         const adminSecretName = `${s.clusterName}-admin`;
@@ -118,7 +122,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
                         "default_user.conf": `default_user = ${ADMIN_USERNAME}\ndefault_pass = ${pw}\n`,
                         username: ADMIN_USERNAME,
                         password: pw,
-                        host: `${s.clusterName}.${s.namespace}.svc`,
+                        host,
                         port: String(amqpPort),
                         provider: "rabbitmq",
                         type: "rabbitmq",
@@ -144,6 +148,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
                       { parent: this },
                   );
         this.caCertificate = tls?.caCertificate;
+        this.tlsSecretName = tls?.secretName;
 
         this.cluster = new RabbitmqClusterResource(
             `${name}-cluster`,

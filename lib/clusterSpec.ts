@@ -92,6 +92,11 @@ export interface RabbitmqClusterSpec {
     };
 }
 
+/** The in-cluster DNS name of the operator's client Service: apps connect to it and certificates name it. */
+export function clientServiceHost(clusterName: string, namespace: string): string {
+    return `${clusterName}.${namespace}.svc`;
+}
+
 /** The label the Cluster Operator puts on every broker pod (internal/metadata/label.go). */
 export function podLabels(clusterName: string): Record<string, string> {
     return { "app.kubernetes.io/name": clusterName };
