@@ -41,7 +41,7 @@ function operatorManagedBroker(): Broker {
             scopeNamespaces: config.operatorScopeNamespaces,
             defaultImage: config.image,
         },
-        { dependsOn: certManager === undefined ? [] : [certManager.chart] },
+        { dependsOn: certManager === undefined ? [] : [certManager.release] },
     );
     const cluster = new RabbitmqCluster(
         "rabbitmq",
@@ -49,7 +49,7 @@ function operatorManagedBroker(): Broker {
             settings: config,
             protect: config.protect,
             operator: operator.ready,
-            certManager: certManager === undefined ? [] : [certManager.chart],
+            certManager: certManager === undefined ? [] : [certManager.release],
         },
         // The operator cannot scale down: refuse it at preview, before anything changes.
         {

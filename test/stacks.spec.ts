@@ -18,6 +18,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 const QUEUE = "rabbitmq:index/queue:Queue";
 const POLICY = "rabbitmq:index/policy:Policy";
 const PROVIDER = "pulumi:providers:rabbitmq";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 function customTypeCounts(plan: Plan): Record<string, number> {
     const counts: Record<string, number> = {};
@@ -63,7 +64,8 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
     it("creates exactly the expected resources in prod", async function () {
         const { plan } = await rendered({ stack: "prod" });
         assert.deepStrictEqual(customTypeCounts(plan), {
-            "kubernetes:core/v1:Namespace": 2,
+            [RELEASE]: 1,
+            "kubernetes:core/v1:Namespace": 1,
             "random:index/randomPassword:RandomPassword": 5,
             "kubernetes:apps/v1:DeploymentPatch": 1,
             "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfigurationPatch": 1,
@@ -91,10 +93,20 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
 
     it("installs pinned cert-manager and a pinned operator manifest with its scope and default image", async function () {
         const { plan } = await rendered({ stack: "prod" });
-        const chart = one(plan, "kubernetes:helm.sh/v4:Chart", "cert-manager");
-        assert.deepStrictEqual(
-            [chart.inputs.chart, chart.inputs.version, chart.inputs.repositoryOpts, chart.inputs.values],
-            ["cert-manager", "v1.18.2", { repo: "https://charts.jetstack.io" }, { crds: { enabled: true } }],
+        const release = one(plan, RELEASE, "cert-manager");
+        assert.deepStrictEqual(release.inputs, {
+            compat: "true", // set by the SDK's Release class itself
+            name: "cert-manager",
+            chart: "cert-manager",
+            version: "v1.18.2",
+            repositoryOpts: { repo: "https://charts.jetstack.io" },
+            namespace: "cert-manager",
+            createNamespace: true,
+            values: { crds: { enabled: true } },
+        });
+        assert.ok(
+            !plan.resources.some((r) => r.name === "cert-manager-namespace"),
+            "the release creates its own namespace: no Namespace resource ahead of it in the deploy chain",
         );
         assert.strictEqual(
             one(plan, "kubernetes:yaml/v2:ConfigFile", "cluster-operator-manifest").inputs.file,
@@ -141,9 +153,9 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         for (const urn of operatorResources) {
             assert.ok(cr.dependencies.includes(urn), `the cluster itself must depend on ${urn}`);
         }
-        const chart = urnOf("kubernetes:helm.sh/v4:Chart", "cert-manager");
+        const certManager = urnOf(RELEASE, "cert-manager");
         assert.ok(
-            transitiveDependencies(plan, operatorResources[0]).has(chart),
+            transitiveDependencies(plan, operatorResources[0]).has(certManager),
             "operator after cert-manager",
         );
         const provider = one(plan, PROVIDER, "rabbitmq");
@@ -428,7 +440,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
                 "rabbitmq-platform:installCertManager": false,
             }),
         });
-        assert.deepStrictEqual(byType(plan, "kubernetes:helm.sh/v4:Chart"), []);
+        assert.deepStrictEqual(byType(plan, RELEASE), []);
         assert.strictEqual(byType(plan, CR).length, 1);
     });
 
@@ -487,8 +499,11 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
             one(plan, CR, "rabbitmq-cluster").dependencies.includes(server.urn),
             "the cluster waits for its certificate",
         );
-        const chart = one(plan, "kubernetes:helm.sh/v4:Chart", "cert-manager").urn;
-        assert.ok(transitiveDependencies(plan, server.urn).has(chart), "certificates wait for cert-manager");
+        const certManager = one(plan, RELEASE, "cert-manager").urn;
+        assert.ok(
+            transitiveDependencies(plan, server.urn).has(certManager),
+            "certificates wait for cert-manager",
+        );
         assert.deepStrictEqual((server.inputs.metadata as { annotations: unknown }).annotations, {
             "pulumi.com/waitFor": "condition=Ready",
         });

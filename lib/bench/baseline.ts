@@ -102,7 +102,7 @@ export function registerPlan(source: BaselineSource): Record<string, unknown> {
         } else if (r.type.startsWith(`${source.project}:`)) {
             res = new GenericComponent(r.type, r.name, {}, { parent, dependsOn, protect: r.protect }, false);
         } else {
-            // A remote (multi-language) component such as a Helm Chart v4: registered with its inputs.
+            // A remote (multi-language) component such as the yaml/v2 ConfigFile: registered with its inputs.
             res = new GenericComponent(r.type, r.name, inputs, { parent, dependsOn }, true);
         }
         created.set(r.urn, res);

@@ -4,7 +4,7 @@
  * A resource is registered with the engine only once everything it waits on exists: its `dependencies` (dependsOn and
  * input dependencies, as the SDK sends them), its explicit provider (the SDK needs the provider's ID) and its parent
  * (the SDK needs the parent's URN, and a component with dependsOn registers only once those exist). Custom
- * resources cost one create step; our own components cost nothing; remote components (a Helm Chart v4, a yaml v2
+ * resources cost one create step; our own components cost nothing; remote components (such as a yaml v2
  * ConfigFile: custom=false with another package's type) are counted as one step, since their children are
  * created by the provider and are not visible offline.
  */

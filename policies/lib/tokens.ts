@@ -19,5 +19,5 @@ export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
 /** The Cluster Operator is installed from its release manifest; its Deployment is patched with our env. */
 export const OPERATOR_TYPES = ["kubernetes:yaml/v2:ConfigFile", "kubernetes:apps/v1:DeploymentPatch"];
-/** cert-manager is installed from its Helm chart (a remote component). */
-export const CERT_MANAGER_TYPES = ["kubernetes:helm.sh/v4:Chart"];
+/** cert-manager is installed as a Helm Release (which creates its own namespace). */
+export const CERT_MANAGER_TYPES = ["kubernetes:helm.sh/v3:Release"];

@@ -8,7 +8,7 @@ import {
 } from "../lib/tokens";
 import { Unknowns, dependencyClosure, describe } from "../lib/validation";
 
-/** True for the cert-manager Helm chart (the program may install other charts). */
+/** True for the cert-manager Helm release (the program may install other charts). */
 function isCertManager(r: PolicyResource): boolean {
     if (!CERT_MANAGER_TYPES.includes(r.type)) {
         return false;

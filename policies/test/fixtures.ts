@@ -7,7 +7,7 @@ import { UNKNOWN, secret, urnOf } from "./harness";
 
 export const T = {
     stack: "pulumi:pulumi:Stack",
-    chart: "kubernetes:helm.sh/v4:Chart",
+    release: "kubernetes:helm.sh/v3:Release",
     configFile: "kubernetes:yaml/v2:ConfigFile",
     deploymentPatch: "kubernetes:apps/v1:DeploymentPatch",
     cluster: "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster",
@@ -27,7 +27,7 @@ export const T = {
 const u = (type: string, name: string) => urnOf({ type, name });
 
 export const URN = {
-    certManager: u(T.chart, "cert-manager"),
+    certManager: u(T.release, "cert-manager"),
     operator: u(T.configFile, "cluster-operator"),
     operatorEnv: u(T.deploymentPatch, "cluster-operator-env"),
     adminPassword: u(T.randomPassword, "admin-password"),
@@ -50,7 +50,7 @@ export function quorumArgs(extra: Record<string, unknown> = {}): string {
 export function happyStack(): TestResource[] {
     const onBroker = { provider: URN.provider, dependencies: [URN.vhost] };
     return [
-        { type: T.chart, name: "cert-manager", inputs: { chart: "cert-manager", version: "v1.18.2" } },
+        { type: T.release, name: "cert-manager", inputs: { chart: "cert-manager", version: "v1.18.2" } },
         {
             type: T.configFile,
             name: "cluster-operator",

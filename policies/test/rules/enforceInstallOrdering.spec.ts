@@ -15,8 +15,8 @@ describe("enforce-install-ordering", function () {
         find(stack, T.configFile, "cluster-operator").dependencies = [];
         const out = await runStackPolicy(policy, stack);
         assertViolations(out, [
-            "cluster-operator (kubernetes:yaml/v2:ConfigFile) does not depend on cert-manager (cert-manager (kubernetes:helm.sh/v4:Chart)); the operator's webhooks need cert-manager's certificates, and cert-manager must outlive the operator on destroy. Add dependsOn: [certManager] to the operator resources.",
-            "cluster-operator-env (kubernetes:apps/v1:DeploymentPatch) does not depend on cert-manager (cert-manager (kubernetes:helm.sh/v4:Chart)); the operator's webhooks need cert-manager's certificates, and cert-manager must outlive the operator on destroy. Add dependsOn: [certManager] to the operator resources.",
+            "cluster-operator (kubernetes:yaml/v2:ConfigFile) does not depend on cert-manager (cert-manager (kubernetes:helm.sh/v3:Release)); the operator's webhooks need cert-manager's certificates, and cert-manager must outlive the operator on destroy. Add dependsOn: [certManager] to the operator resources.",
+            "cluster-operator-env (kubernetes:apps/v1:DeploymentPatch) does not depend on cert-manager (cert-manager (kubernetes:helm.sh/v3:Release)); the operator's webhooks need cert-manager's certificates, and cert-manager must outlive the operator on destroy. Add dependsOn: [certManager] to the operator resources.",
         ]);
         assert.strictEqual(out.violations[0].urn, URN.operator);
     });
@@ -72,10 +72,10 @@ describe("enforce-install-ordering", function () {
 
     it("checks only the edges inside the stack when cert-manager or the broker live outside it", async function () {
         const external = happyStack().filter(
-            (r) => ![T.chart, T.configFile, T.deploymentPatch, T.cluster, T.pdb].includes(r.type),
+            (r) => ![T.release, T.configFile, T.deploymentPatch, T.cluster, T.pdb].includes(r.type),
         );
         assertViolations(await runStackPolicy(policy, external), []);
-        const preinstalledCertManager = happyStack().filter((r) => r.type !== T.chart);
+        const preinstalledCertManager = happyStack().filter((r) => r.type !== T.release);
         assertViolations(await runStackPolicy(policy, preinstalledCertManager), []);
     });
 });
