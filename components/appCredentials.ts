@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { amqpUrl, AmqpEndpoint } from "../lib/amqpUrl";
 import type { AppUserCredentials } from "./messagingTopology";
@@ -53,7 +53,7 @@ export class AppCredentials extends pulumi.ComponentResource {
             for (const ns of new Set(args.secrets.map((s) => s.namespace))) {
                 namespaces.set(
                     ns,
-                    new k8s.core.v1.Namespace(
+                    new coreV1.Namespace(
                         `${name}-namespace-${ns}`,
                         { metadata: { name: ns } },
                         { parent: this },
@@ -64,7 +64,7 @@ export class AppCredentials extends pulumi.ComponentResource {
         for (const spec of args.secrets) {
             const creds = args.credentials[spec.user];
             const namespace = namespaces.get(spec.namespace);
-            new k8s.core.v1.Secret(
+            new coreV1.Secret(
                 `${name}-${spec.namespace}-${spec.name}`,
                 {
                     metadata: {

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { clientServiceHost } from "../lib/clusterSpec";
 
@@ -55,7 +56,7 @@ export class BrokerTls extends pulumi.ComponentResource {
     /** The Secret (`tls.crt`, `tls.key`, `ca.crt`) the RabbitmqCluster's `spec.tls.secretName` names. */
     readonly secretName: string;
     /** Wait for this before the cluster: the operator mounts the Secret. */
-    readonly certificate: k8s.apiextensions.CustomResource;
+    readonly certificate: apiextensions.CustomResource;
     /** PEM of the CA that signed the broker's certificate; unknown until the certificate exists. */
     readonly caCertificate: pulumi.Output<string>;
 
@@ -67,7 +68,7 @@ export class BrokerTls extends pulumi.ComponentResource {
         // by name is ready, and the server certificate is awaited until Ready, which needs the whole chain.
         const issuerRef = args.issuer ?? this.selfSignedCa(name, args);
         const hosts = pulumi.output(args.extraHosts ?? []);
-        this.certificate = new k8s.apiextensions.CustomResource(
+        this.certificate = new apiextensions.CustomResource(
             `${name}-server`,
             {
                 apiVersion: CERT_MANAGER_API,
@@ -96,7 +97,7 @@ export class BrokerTls extends pulumi.ComponentResource {
         );
         // Read only once the certificate exists (its id is unknown while it is being created, so the first
         // preview skips the read instead of failing on a Secret that does not exist yet).
-        const secret = k8s.core.v1.Secret.get(
+        const secret = coreV1.Secret.get(
             `${name}-server-secret`,
             pulumi.all([this.certificate.id, args.namespace]).apply(([, ns]) => `${ns}/${this.secretName}`),
             { parent: this },
@@ -109,7 +110,7 @@ export class BrokerTls extends pulumi.ComponentResource {
 
     private selfSignedCa(name: string, args: BrokerTlsArgs): IssuerRef {
         const afterCertManager = { parent: this, dependsOn: args.certManager ?? [] };
-        new k8s.apiextensions.CustomResource(
+        new apiextensions.CustomResource(
             `${name}-selfsigned`,
             {
                 apiVersion: CERT_MANAGER_API,
@@ -120,7 +121,7 @@ export class BrokerTls extends pulumi.ComponentResource {
             afterCertManager,
         );
         const caSecret = `${args.clusterName}-ca`;
-        new k8s.apiextensions.CustomResource(
+        new apiextensions.CustomResource(
             `${name}-ca`,
             {
                 apiVersion: CERT_MANAGER_API,
@@ -141,7 +142,7 @@ export class BrokerTls extends pulumi.ComponentResource {
             },
             afterCertManager,
         );
-        new k8s.apiextensions.CustomResource(
+        new apiextensions.CustomResource(
             `${name}-ca-issuer`,
             {
                 apiVersion: CERT_MANAGER_API,

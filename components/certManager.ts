@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Release } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface CertManagerArgs {
@@ -21,7 +21,7 @@ export interface CertManagerArgs {
  */
 export class CertManager extends pulumi.ComponentResource {
     /** Depend on it to wait until cert-manager's deployments (and its webhook) are available. */
-    readonly release: k8s.helm.v3.Release;
+    readonly release: Release;
 
     constructor(name: string, args: CertManagerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("rabbitmq-platform:prerequisites:CertManager", name, {}, opts);
@@ -31,7 +31,7 @@ export class CertManager extends pulumi.ComponentResource {
                 this,
             );
         }
-        this.release = new k8s.helm.v3.Release(
+        this.release = new Release(
             name,
             {
                 // A fixed release name: the default adds a random suffix, which would make `helm list` and the

@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as admissionV1 from "@pulumi/kubernetes/admissionregistration/v1";
+import * as appsV1 from "@pulumi/kubernetes/apps/v1";
+import * as yamlV2 from "@pulumi/kubernetes/yaml/v2";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Names fixed by the operator's release manifest (config/installation, namePrefix cluster-operator-). */
@@ -34,7 +37,7 @@ function awaitCaBundle(): Record<string, string> {
  * ready when its webhooks serve: a RabbitmqCluster created earlier is rejected (failurePolicy Fail).
  */
 export class ClusterOperator extends pulumi.ComponentResource {
-    readonly manifest: k8s.yaml.v2.ConfigFile;
+    readonly manifest: yamlV2.ConfigFile;
     /** Depend on these to wait until the operator runs and its webhooks have a CA bundle. */
     readonly ready: pulumi.Resource[];
 
@@ -46,18 +49,18 @@ export class ClusterOperator extends pulumi.ComponentResource {
                 this,
             );
         }
-        this.manifest = new k8s.yaml.v2.ConfigFile(
+        this.manifest = new yamlV2.ConfigFile(
             `${name}-manifest`,
             {
                 file: `https://github.com/rabbitmq/cluster-operator/releases/download/${args.version}/cluster-operator.yml`,
             },
             { parent: this },
         );
-        const env: k8s.types.input.core.v1.EnvVar[] = [
+        const env: k8sInput.core.v1.EnvVar[] = [
             { name: "OPERATOR_SCOPE_NAMESPACE", value: (args.scopeNamespaces ?? []).join(",") },
             { name: "DEFAULT_RABBITMQ_IMAGE", value: args.defaultImage },
         ];
-        const deployment = new k8s.apps.v1.DeploymentPatch(
+        const deployment = new appsV1.DeploymentPatch(
             `${name}-settings`,
             {
                 metadata: {
@@ -69,12 +72,12 @@ export class ClusterOperator extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.manifest] },
         );
-        const mutating = new k8s.admissionregistration.v1.MutatingWebhookConfigurationPatch(
+        const mutating = new admissionV1.MutatingWebhookConfigurationPatch(
             `${name}-mutating-webhook`,
             { metadata: { name: OPERATOR_WEBHOOKS.mutating, annotations: awaitCaBundle() } },
             { parent: this, dependsOn: [this.manifest] },
         );
-        const validating = new k8s.admissionregistration.v1.ValidatingWebhookConfigurationPatch(
+        const validating = new admissionV1.ValidatingWebhookConfigurationPatch(
             `${name}-validating-webhook`,
             { metadata: { name: OPERATOR_WEBHOOKS.validating, annotations: awaitCaBundle() } },
             { parent: this, dependsOn: [this.manifest] },

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import * as pulumi from "@pulumi/pulumi";
 import { podLabels } from "../lib/clusterSpec";
 
@@ -210,7 +210,7 @@ export class Monitoring extends pulumi.ComponentResource {
                       },
                   };
 
-        const serviceMonitor = new k8s.apiextensions.CustomResource(
+        const serviceMonitor = new apiextensions.CustomResource(
             `${name}-service-monitor`,
             {
                 apiVersion: MONITORING_API_VERSION,
@@ -241,7 +241,7 @@ export class Monitoring extends pulumi.ComponentResource {
         );
 
         const rules = buildAlertRules({ ...args, runbookUrl });
-        const prometheusRule = new k8s.apiextensions.CustomResource(
+        const prometheusRule = new apiextensions.CustomResource(
             `${name}-alerts`,
             {
                 apiVersion: MONITORING_API_VERSION,

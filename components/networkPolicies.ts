@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { LabelSelector, podLabels } from "../lib/clusterSpec";
 import { NAMESPACE_NAME_LABEL } from "../lib/labelSelector";
@@ -65,9 +66,9 @@ export interface NetworkPoliciesArgs {
     apiServerCidrs?: string[];
 }
 
-type Policy = k8s.types.input.networking.v1.NetworkPolicySpec;
-type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
-type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
+type Policy = k8sInput.networking.v1.NetworkPolicySpec;
+type Peer = k8sInput.networking.v1.NetworkPolicyPeer;
+type Port = k8sInput.networking.v1.NetworkPolicyPort;
 
 const tcp = (port: number, endPort?: number): Port =>
     endPort === undefined ? { protocol: "TCP", port } : { protocol: "TCP", port, endPort };
@@ -211,7 +212,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
         this.policyNames = specs.map(
             ([role, spec]) =>
-                new k8s.networking.v1.NetworkPolicy(
+                new networkingV1.NetworkPolicy(
                     `${name}-${role}`,
                     {
                         metadata: {

@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as policyV1 from "@pulumi/kubernetes/policy/v1";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
@@ -43,10 +46,10 @@ export const PORTS = {
 };
 
 /** `kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster` with a typed spec. */
-export class RabbitmqClusterResource extends k8s.apiextensions.CustomResource {
+export class RabbitmqClusterResource extends apiextensions.CustomResource {
     constructor(
         name: string,
-        args: { metadata: k8s.types.input.meta.v1.ObjectMeta; spec: RabbitmqClusterSpec },
+        args: { metadata: k8sInput.meta.v1.ObjectMeta; spec: RabbitmqClusterSpec },
         opts?: pulumi.CustomResourceOptions,
     ) {
         super(name, { apiVersion: "rabbitmq.com/v1beta1", kind: "RabbitmqCluster", ...args }, opts);
@@ -87,7 +90,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
                 this,
             );
         }
-        const namespace = new k8s.core.v1.Namespace(
+        const namespace = new coreV1.Namespace(
             `${name}-namespace`,
             { metadata: { name: s.namespace } },
             // Deleting the namespace would delete retained volumes with it.
@@ -111,7 +114,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
         this.amqpPort = pulumi.output(amqpPort);
 
         const adminSecretName = `${s.clusterName}-admin`;
-        const adminSecret = new k8s.core.v1.Secret(
+        const adminSecret = new coreV1.Secret(
             `${name}-admin`,
             {
                 metadata: { name: adminSecretName, namespace: ns },
@@ -175,7 +178,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
         );
 
         if (s.podDisruptionBudget) {
-            new k8s.policy.v1.PodDisruptionBudget(
+            new policyV1.PodDisruptionBudget(
                 `${name}-pdb`,
                 {
                     metadata: { name: `${s.clusterName}-rabbitmq`, namespace: ns },
@@ -205,7 +208,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
         name: string,
         s: ClusterSettings,
         ns: pulumi.Output<string>,
-    ): { resource: k8s.core.v1.Service; host: pulumi.Output<string>; port: number } | undefined {
+    ): { resource: coreV1.Service; host: pulumi.Output<string>; port: number } | undefined {
         if (s.managementService === "none") {
             return undefined;
         }
@@ -213,7 +216,7 @@ export class RabbitmqCluster extends pulumi.ComponentResource {
         const port = s.tls === "off" ? PORTS.management.plain : PORTS.management.tls;
         // No dependency on the cluster: a Service may exist before its pods, and with TLS the certificate
         // needs the load balancer's address before the cluster starts.
-        const service = new k8s.core.v1.Service(
+        const service = new coreV1.Service(
             `${name}-management`,
             {
                 metadata: { name: `${s.clusterName}-management`, namespace: ns },
