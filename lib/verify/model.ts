@@ -352,28 +352,41 @@ function toDecl(r: PlanResource, problems: string[]): Decl | undefined {
     }
 }
 
-/** Kahn's topological sort over the plan's own `dependencies`, keeping plan order among independent resources. */
+/**
+ * The plan's resources with every resource after its `dependencies` (those in the plan), in one depth-first pass:
+ * linear in resources and edges, and plan order unchanged when the plan is already ordered (the SDK registers a
+ * resource after its dependencies). Iterative, so a long dependency chain cannot overflow the call stack.
+ */
 export function dependencyOrder(resources: PlanResource[]): PlanResource[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const done = new Set<string>();
+    const state = new Map<string, "visiting" | "done">();
     const out: PlanResource[] = [];
-    let progress = true;
-    while (out.length < resources.length && progress) {
-        progress = false;
-        for (const r of resources) {
-            if (done.has(r.urn)) {
+    for (const root of resources) {
+        if (state.has(root.urn)) {
+            continue;
+        }
+        // Each frame: a resource and the index of the next dependency to look at.
+        const stack: { r: PlanResource; next: number }[] = [{ r: root, next: 0 }];
+        state.set(root.urn, "visiting");
+        while (stack.length > 0) {
+            const frame = stack[stack.length - 1];
+            if (frame.next === frame.r.dependencies.length) {
+                stack.pop();
+                state.set(frame.r.urn, "done");
+                out.push(frame.r);
                 continue;
             }
-            if (r.dependencies.every((d) => done.has(d) || !byUrn.has(d))) {
-                done.add(r.urn);
-                out.push(r);
-                progress = true;
+            const dep = byUrn.get(frame.r.dependencies[frame.next++]);
+            if (dep === undefined || state.get(dep.urn) === "done") {
+                continue;
             }
+            if (state.get(dep.urn) === "visiting") {
+                const cycle = stack.slice(stack.findIndex((f) => f.r.urn === dep.urn)).map((f) => f.r.urn);
+                throw new ModelError(`dependency cycle among: ${[...cycle, dep.urn].join(" -> ")}`);
+            }
+            state.set(dep.urn, "visiting");
+            stack.push({ r: dep, next: 0 });
         }
-    }
-    if (out.length < resources.length) {
-        const stuck = resources.filter((r) => !done.has(r.urn)).map((r) => r.urn);
-        throw new ModelError(`dependency cycle among: ${stuck.join(", ")}`);
     }
     return out;
 }
