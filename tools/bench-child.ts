@@ -7,7 +7,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { longestChain, urnName } from "../lib/bench/graph";
-import { BaselineSource } from "../lib/bench/baseline";
+import { BaselineFlavour, baselineSource, writeBaselineProgram } from "../lib/bench/baseline";
 import { generateTopology } from "../lib/bench/topogen";
 import { projectRoot } from "../lib/project";
 import { normalizeTopology } from "../lib/topology";
@@ -21,7 +21,7 @@ export type ChildJob =
     | { mode: "startup"; runtime: Runtime; stack: string }
     | { mode: "render"; stack: string; configFile?: string; projectDir?: string; repeat: number }
     | { mode: "abstraction"; stack: string; baselineDir: string; repeat: number }
-    | { mode: "baseline-source"; stack: string; configFile?: string; out: string }
+    | { mode: "baseline-program"; stack: string; configFile?: string; dir: string; flavour: BaselineFlavour }
     | { mode: "validate"; queues: number; deadLetter?: "direct" | "topic" };
 
 export interface ChildResult {
@@ -172,33 +172,15 @@ async function abstraction(job: {
     };
 }
 
-async function baselineSource(job: {
+async function baselineProgram(job: {
     stack: string;
     configFile?: string;
-    out: string;
+    dir: string;
+    flavour: BaselineFlavour;
 }): Promise<ChildResult> {
-    const { plan, wire } = await renderStack({
-        stack: job.stack,
-        configFile: job.configFile,
-        showSecrets: true,
-    });
-    const source: BaselineSource = {
-        project: plan.project,
-        resources: plan.resources.map((r) => ({
-            urn: r.urn,
-            type: r.type,
-            name: r.name,
-            custom: r.custom,
-            parent: r.parent,
-            provider: r.provider,
-            dependencies: r.dependencies,
-            protect: r.protect,
-            wireInputs: wire[r.urn]?.inputs ?? {},
-        })),
-        outputs: plan.outputs,
-    };
-    fs.writeFileSync(job.out, JSON.stringify(source));
-    return { resources: plan.resources.length, maxRssMb: maxRssMb() };
+    const rendered = await renderStack({ stack: job.stack, configFile: job.configFile, showSecrets: true });
+    writeBaselineProgram(job.dir, baselineSource(rendered), job.flavour, root);
+    return { resources: rendered.plan.resources.length, maxRssMb: maxRssMb() };
 }
 
 /** lib/topology.ts's validation alone, on a generated topology (after one small warm-up call). */
@@ -226,8 +208,8 @@ async function main(): Promise<void> {
         case "abstraction":
             result = await abstraction(job);
             break;
-        case "baseline-source":
-            result = await baselineSource(job);
+        case "baseline-program":
+            result = await baselineProgram(job);
             break;
         case "validate":
             result = validate(job);
