@@ -188,7 +188,12 @@ const schema = z
                     producers: wholeNumber(1, 50, "producers").optional(),
                     consumers: wholeNumber(1, 50, "consumers").optional(),
                 },
-                { error: "must be an object such as {enabled: true, vhost: /engine, queue: engine:tasks}" },
+                {
+                    error: (issue) =>
+                        issue.code === "unrecognized_keys"
+                            ? `has no field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; its fields are enabled, vhost, queue, rate, seconds, producers and consumers`
+                            : undefined,
+                },
             )
             .strict()
             .optional(),
