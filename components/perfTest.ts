@@ -52,7 +52,7 @@ export interface PerfTestArgs {
     tlsTrust?: "appSecretCa" | "jvmDefault";
     /**
      * Messages per second per producer (PerfTest `--rate`).
-     * @default 5000 (with 2 producers, the 10,000 msg/s the platform is sized for)
+     * @default 5000 (with 2 producers, the performance goal of 10,000 msg/s with confirms; BENCHMARKS.md)
      */
     rate?: pulumi.Input<number>;
     /**
@@ -60,9 +60,15 @@ export interface PerfTestArgs {
      * @default 60
      */
     seconds?: pulumi.Input<number>;
-    /** @default 2 */
+    /**
+     * Concurrent publishers (PerfTest `--producers`).
+     * @default 2
+     */
     producers?: pulumi.Input<number>;
-    /** @default 2 */
+    /**
+     * Concurrent consumers (PerfTest `--consumers`).
+     * @default 2
+     */
     consumers?: pulumi.Input<number>;
     /** The route's queue, its policy and bindings, and both users' grants: the Jobs wait for all of them. */
     topology: pulumi.Resource[];
