@@ -454,6 +454,7 @@ describe("in-cluster PerfTest", function () {
             const allowed = allow.ingress[0].from.map(
                 (p) => p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
             );
+            assert.strictEqual(byType(plan, JOB).length, 1);
             for (const job of byType(plan, JOB)) {
                 const namespace = (job.inputs as unknown as JobInputs).metadata.namespace;
                 assert.ok(allowed.includes(namespace), `${namespace} may open AMQP connections`);
