@@ -341,7 +341,8 @@ function setHint(key: string, example: string, secret = false): string {
     return `pulumi config set ${secret ? "--secret " : ""}${PROJECT}:${key} ${example}`;
 }
 
-function setFieldHint(key: string, field: string, example: string): string {
+/** The command that sets one field of an object key. */
+export function setFieldHint(key: string, field: string, example: string): string {
     return `pulumi config set --path '${PROJECT}:${key}.${field}' ${example}`;
 }
 

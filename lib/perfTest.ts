@@ -3,7 +3,7 @@
  * route that delivers to the chosen queue, and the app users (and so the Secrets and namespaces) that may publish
  * on it and consume from it. The test never gets more rights than the apps it stands in for.
  */
-import { ConfigError, ConfigProblem, PROJECT } from "./config";
+import { ConfigError, ConfigProblem, PROJECT, setFieldHint } from "./config";
 import { NormalizedTopology, NormalizedUser, Router } from "./topology";
 
 /** An app user the test connects as, and the Secret holding its `AMQP_URL` (and `ca.crt` with TLS). */
@@ -64,19 +64,17 @@ export function perfTestRoute(topology: NormalizedTopology, vhost: string, queue
         const problem: ConfigProblem = { key: `${PROJECT}:perfTest.${field}`, message };
         throw new ConfigError([problem], "stack configuration");
     };
-    const fix = (field: string, value: string) =>
-        `pulumi config set --path '${PROJECT}:perfTest.${field}' ${value}`;
     const v = topology.vhosts.find((x) => x.name === vhost);
     if (v === undefined) {
         return fail(
             "vhost",
-            `names vhost ${JSON.stringify(vhost)}, which the topology does not declare. Fix: ${fix("vhost", topology.vhosts[0].name)} (declared: ${topology.vhosts.map((x) => x.name).join(", ")})`,
+            `names vhost ${JSON.stringify(vhost)}, which the topology does not declare. Fix: ${setFieldHint("perfTest", "vhost", topology.vhosts[0].name)} (declared: ${topology.vhosts.map((x) => x.name).join(", ")})`,
         );
     }
     if (!v.queues.some((q) => q.name === queue)) {
         return fail(
             "queue",
-            `names queue ${JSON.stringify(queue)}, which vhost ${vhost} does not declare. Fix: ${fix("queue", v.queues[0]?.name ?? "<queue>")} (declared: ${v.queues.map((q) => q.name).join(", ") || "none"})`,
+            `names queue ${JSON.stringify(queue)}, which vhost ${vhost} does not declare. Fix: ${setFieldHint("perfTest", "queue", v.queues[0]?.name ?? "<queue>")} (declared: ${v.queues.map((q) => q.name).join(", ") || "none"})`,
         );
     }
     const exchanges = new Map(v.exchanges.map((e) => [e.name, e]));
