@@ -127,8 +127,11 @@ export class PerfTest extends pulumi.ComponentResource {
             "--uri=$(AMQP_URL)",
             // Use the topology as provisioned: declare nothing (app users have configure ^$).
             "--predeclared",
+            // Both sides name the route's exchange: without it PerfTest looks for, and declares, one named "direct".
             `--exchange=${route.exchange}`,
+            // Latency across processes (and, with two Jobs, across nodes) needs wall-clock timestamps.
             "--use-millis",
+            // Without it, or javax.net.ssl.* properties, PerfTest trusts any certificate.
             ...(args.tlsTrust === "jvmDefault" ? ["--use-default-ssl-context"] : []),
         ];
         const roles: Role[] = [
