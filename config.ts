@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, parsePlatformConfig, PlatformConfig, PROJECT } from "./lib/config";
 import { projectRoot } from "./lib/project";
+import { perfTestRoute, PerfTestRoute } from "./lib/perfTest";
 import { normalizeTopology, NormalizedTopology } from "./lib/topology";
 
 export interface Settings {
@@ -15,6 +16,8 @@ export interface Settings {
     topology: NormalizedTopology;
     /** Secret; set only in external mode. */
     externalAdminPassword?: pulumi.Output<string>;
+    /** The in-cluster PerfTest's route through the topology, when `perfTest.enabled`. */
+    perfTestRoute?: PerfTestRoute;
 }
 
 /** `isConfigSecret` exists in the runtime but is missing from its type declarations. */
@@ -57,9 +60,13 @@ export function readSettings(): Settings {
     const secretKeys = Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k));
     const config = parsePlatformConfig(raw, secretKeys);
     const topology = loadTopologyFile(config.topologyFile, config);
+    const perfTest = config.perfTest;
     return {
         config,
         topology,
+        ...(perfTest?.enabled === true
+            ? { perfTestRoute: perfTestRoute(topology, perfTest.vhost!, perfTest.queue!) }
+            : {}),
         ...(config.mode === "external"
             ? { externalAdminPassword: new pulumi.Config(PROJECT).requireSecret("externalAdminPassword") }
             : {}),

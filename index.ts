@@ -12,19 +12,22 @@ import { ClusterOperator } from "./components/clusterOperator";
 import { MessagingTopology } from "./components/messagingTopology";
 import { Monitoring } from "./components/monitoring";
 import { NetworkPolicies } from "./components/networkPolicies";
+import { PerfTest } from "./components/perfTest";
 import { RabbitmqCluster } from "./components/rabbitmqCluster";
 import { readSettings } from "./config";
 import type { AmqpEndpoint } from "./lib/amqpUrl";
 import { clientServiceHost } from "./lib/clusterSpec";
 import { scaleGuard } from "./lib/scaleGuard";
 
-const { config, topology, externalAdminPassword } = readSettings();
+const { config, topology, externalAdminPassword, perfTestRoute } = readSettings();
 
 interface Broker {
     endpoint: pulumi.Output<string>;
     username: pulumi.Output<string>;
     password: pulumi.Output<string>;
     amqp: pulumi.Output<AmqpEndpoint>;
+    /** Whether apps connect over amqps. */
+    tls: boolean;
     /** PEM of the CA apps and the provider verify the broker with, when it is not publicly trusted. */
     caCertificate?: pulumi.Output<string>;
     ready: pulumi.Resource[];
@@ -110,6 +113,7 @@ function operatorManagedBroker(): Broker {
         amqp: pulumi
             .all([cluster.amqpHost, cluster.amqpPort])
             .apply(([host, port]) => ({ tls: cluster.tls, host, port })),
+        tls: cluster.tls,
         caCertificate: cluster.caCertificate,
         ready: cluster.ready,
     };
@@ -126,6 +130,7 @@ function externalBroker(): Broker {
             host: config.externalAmqpHost!,
             port: config.externalAmqpPort ?? (tls ? 5671 : 5672),
         }),
+        tls,
         ready: [],
     };
 }
@@ -155,6 +160,26 @@ const apps = new AppCredentials("apps", {
     caCertificate: broker.caCertificate,
     createNamespaces: config.createAppNamespaces,
 });
+
+if (perfTestRoute !== undefined) {
+    const { publisher, consumer, vhost, queue } = perfTestRoute;
+    const secretOf = (u: typeof publisher) => apps.secrets[`${u.secret.namespace}/${u.secret.name}`];
+    new PerfTest("perftest", {
+        route: perfTestRoute,
+        // Apps trust the broker through ca.crt in their Secrets when its CA is the stack's own.
+        tlsTrust: !broker.tls ? undefined : broker.caCertificate === undefined ? "jvmDefault" : "appSecretCa",
+        rate: config.perfTest?.rate,
+        seconds: config.perfTest?.seconds,
+        producers: config.perfTest?.producers,
+        consumers: config.perfTest?.consumers,
+        topology: [
+            ...messaging.queueRoutes[`${vhost}/${queue}`],
+            ...messaging.users[publisher.name].grants,
+            ...messaging.users[consumer.name].grants,
+        ],
+        secrets: [...new Set([secretOf(publisher), secretOf(consumer)])],
+    });
+}
 
 export const mode = config.mode;
 export const managementUrl = broker.endpoint;

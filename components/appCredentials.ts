@@ -37,6 +37,8 @@ export interface AppCredentialsArgs {
 export class AppCredentials extends pulumi.ComponentResource {
     /** Secret names per namespace. */
     readonly secretNames: Record<string, string[]> = {};
+    /** The Secrets per `<namespace>/<name>`, for what reads them. */
+    readonly secrets: Record<string, coreV1.Secret> = {};
 
     constructor(name: string, args: AppCredentialsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("rabbitmq-platform:apps:AppCredentials", name, {}, opts);
@@ -64,7 +66,7 @@ export class AppCredentials extends pulumi.ComponentResource {
         for (const spec of args.secrets) {
             const creds = args.credentials[spec.user];
             const namespace = namespaces.get(spec.namespace);
-            new coreV1.Secret(
+            this.secrets[`${spec.namespace}/${spec.name}`] = new coreV1.Secret(
                 `${name}-${spec.namespace}-${spec.name}`,
                 {
                     metadata: {

@@ -38,6 +38,8 @@ export class MessagingTopology extends pulumi.ComponentResource {
     readonly users: Record<string, AppUserCredentials> = {};
     readonly vhosts: pulumi.Output<string>[] = [];
     readonly queues: pulumi.Output<string>[] = [];
+    /** Per `<vhost>/<queue>`: the queue, its policy and the bindings into it, what a client of it waits for. */
+    readonly queueRoutes: Record<string, pulumi.Resource[]> = {};
 
     constructor(name: string, args: MessagingTopologyArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("rabbitmq-platform:topology:MessagingTopology", name, {}, opts);
@@ -98,9 +100,11 @@ export class MessagingTopology extends pulumi.ComponentResource {
                 { ...self, protect },
             );
             queues.set(q.name, queue);
+            const route: pulumi.Resource[] = [queue];
+            this.queueRoutes[`${v.name}/${q.name}`] = route;
             this.queues.push(pulumi.interpolate`${vhost.name}/${queue.name}`);
             if (q.policy !== undefined) {
-                new rabbitmq.Policy(
+                const policy = new rabbitmq.Policy(
                     resourceName("policy", q.policy.name),
                     {
                         name: q.policy.name,
@@ -114,10 +118,11 @@ export class MessagingTopology extends pulumi.ComponentResource {
                     },
                     self,
                 );
+                route.push(policy);
             }
         }
         for (const b of v.bindings) {
-            new rabbitmq.Binding(
+            const binding = new rabbitmq.Binding(
                 resourceName("binding", bindingObjectName(b.exchange, b.queue, b.routingKey)),
                 {
                     vhost: vhost.name,
@@ -128,6 +133,7 @@ export class MessagingTopology extends pulumi.ComponentResource {
                 },
                 self,
             );
+            this.queueRoutes[`${v.name}/${b.queue}`].push(binding);
         }
         for (const u of v.users) {
             const password = new random.RandomPassword(

@@ -70,6 +70,12 @@ const imageRef = z.string().regex(/^[a-z0-9./_-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0
     error: "must be a pinned image reference with a tag or digest, e.g. rabbitmq:4.0.5-management (never a bare name or :latest)",
 });
 
+const wholeNumber = (min: number, max: number, unit: string) =>
+    z
+        .int({ error: "must be a whole number" })
+        .min(min, { error: `must be at least ${min} ${unit}` })
+        .max(max, { error: `must be at most ${max} ${unit}` });
+
 /** The schema of every configuration key the program reads, after type conversion. */
 const schema = z
     .object({
@@ -171,6 +177,26 @@ const schema = z
             { error: "must be a list of key=value labels" },
         ),
         runbookUrl: z.string().regex(/^[^#\s]+$/, { error: "must be a URL or path without a #fragment" }),
+        perfTest: z
+            .object(
+                {
+                    enabled: z.boolean({ error: "must be true or false" }),
+                    vhost: z.string().min(1, { error: "must name a vhost of the topology" }).optional(),
+                    queue: z.string().min(1, { error: "must name a queue of that vhost" }).optional(),
+                    rate: wholeNumber(1, 100000, "messages per second per producer").optional(),
+                    seconds: wholeNumber(10, 3600, "seconds").optional(),
+                    producers: wholeNumber(1, 50, "producers").optional(),
+                    consumers: wholeNumber(1, 50, "consumers").optional(),
+                },
+                {
+                    error: (issue) =>
+                        issue.code === "unrecognized_keys"
+                            ? `has no field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; its fields are enabled, vhost, queue, rate, seconds, producers and consumers`
+                            : undefined,
+                },
+            )
+            .strict()
+            .optional(),
     })
     .strict();
 
@@ -187,10 +213,16 @@ export function imageMajorVersion(image: string): number | undefined {
     return m === null ? undefined : Number(m[1]);
 }
 
-type KeyType = "string" | "integer" | "boolean" | "array";
+type KeyType = "string" | "integer" | "boolean" | "array" | "object";
 
-/** How Pulumi stores each key (mirrors the typed config in Pulumi.yaml), and a valid value to show in fixes. */
-export const KEYS: Record<keyof z.infer<typeof schema>, { type: KeyType; example: string }> = {
+/**
+ * How Pulumi stores each key (mirrors the typed config in Pulumi.yaml), and a valid value to show in fixes; an
+ * object key also has one per field, since its fix sets that field alone (`pulumi config set --path`).
+ */
+export const KEYS: Record<
+    keyof z.infer<typeof schema>,
+    { type: KeyType; example: string; fields?: Record<string, string> }
+> = {
     mode: { type: "string", example: "operator" },
     namespace: { type: "string", example: "rabbitmq" },
     clusterName: { type: "string", example: "rabbitmq" },
@@ -238,6 +270,19 @@ export const KEYS: Record<keyof z.infer<typeof schema>, { type: KeyType; example
         type: "string",
         example: "https://github.com/<org>/rabbitmq-platform/blob/main/docs/runbook.md",
     },
+    perfTest: {
+        type: "object",
+        example: `'{"enabled":true,"vhost":"/engine","queue":"engine:tasks"}'`,
+        fields: {
+            enabled: "true",
+            vhost: "/engine",
+            queue: "engine:tasks",
+            rate: "5000",
+            seconds: "60",
+            producers: "2",
+            consumers: "2",
+        },
+    },
 };
 
 /** Secret keys: read only with `requireSecret`, never parsed here, never allowed in plain text. */
@@ -262,14 +307,19 @@ function convert(type: KeyType, raw: string): { value: unknown } | { problem: st
                 ? { value: raw === "true" }
                 : { problem: `must be true or false (got ${JSON.stringify(raw)})` };
         case "array":
+        case "object": {
+            const what = type === "array" ? "a list" : "an object";
             try {
                 const parsed: unknown = JSON.parse(raw);
-                return Array.isArray(parsed)
+                return Array.isArray(parsed) === (type === "array") &&
+                    typeof parsed === "object" &&
+                    parsed !== null
                     ? { value: parsed }
-                    : { problem: `must be a list (got ${JSON.stringify(raw)})` };
+                    : { problem: `must be ${what} (got ${JSON.stringify(raw)})` };
             } catch {
-                return { problem: `must be a list (got ${JSON.stringify(raw)})` };
+                return { problem: `must be ${what} (got ${JSON.stringify(raw)})` };
             }
+        }
         default: {
             const never: never = type;
             return never;
@@ -291,6 +341,27 @@ function setHint(key: string, example: string, secret = false): string {
     return `pulumi config set ${secret ? "--secret " : ""}${PROJECT}:${key} ${example}`;
 }
 
+/** The command that sets one field of an object key. */
+export function setFieldHint(key: string, field: string, example: string): string {
+    return `pulumi config set --path '${PROJECT}:${key}.${field}' ${example}`;
+}
+
+/** A problem with one field of an object key, named `<key>.<field>` as `pulumi config set --path` names it. */
+function objectFieldProblem(
+    key: string,
+    field: string,
+    message: string,
+    object: unknown,
+    examples: Record<string, string>,
+): ConfigProblem {
+    const value = (object as Record<string, unknown>)[field];
+    const got = value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+    return {
+        key: `${PROJECT}:${key}.${field}`,
+        message: `${message}${got}. Fix: ${setFieldHint(key, field, examples[field])}`,
+    };
+}
+
 /** The rules that relate several keys; each message ends with the fix. */
 function crossKeyProblems(c: z.infer<typeof schema>, hasExternalPassword: boolean): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
@@ -302,6 +373,16 @@ function crossKeyProblems(c: z.infer<typeof schema>, hasExternalPassword: boolea
                 `must not exceed replicas (got ${c.quorumGroupSize} with replicas ${c.replicas}): ` +
                 `a quorum queue cannot have more members than the cluster has nodes. Fix: ${setHint("quorumGroupSize", String(c.replicas))}`,
         });
+    }
+    if (c.perfTest?.enabled === true) {
+        for (const field of ["vhost", "queue"] as const) {
+            if (c.perfTest[field] === undefined) {
+                problems.push({
+                    key: key(`perfTest.${field}`),
+                    message: `is required when perfTest.enabled is true: the load test runs on one queue's route of the topology. Fix: ${setFieldHint("perfTest", field, KEYS.perfTest.fields![field])}`,
+                });
+            }
+        }
     }
     if (c.mode === "external") {
         const required: [keyof typeof c, string][] = [
@@ -472,6 +553,10 @@ export function parsePlatformConfig(
         throw new ConfigError(
             parsed.error.issues.map((issue) => {
                 const k = String(issue.path[0] ?? "");
+                const fields = KEYS[k as keyof typeof KEYS]?.fields;
+                if (fields !== undefined && issue.path.length > 1) {
+                    return objectFieldProblem(k, String(issue.path[1]), issue.message, values[k], fields);
+                }
                 const got = k in values ? ` (got ${JSON.stringify(values[k])})` : "";
                 const example = KEYS[k as keyof typeof KEYS]?.example ?? "<value>";
                 const message =

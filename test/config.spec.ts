@@ -64,6 +64,7 @@ describe("stack configuration (lib/config.ts)", function () {
             "externalAdminUsername",
             "rabbitmqMajorVersion",
             "tlsIssuer",
+            "perfTest",
         ];
         const declared = Object.keys(project.config).sort();
         const expected = Object.keys(KEYS)
