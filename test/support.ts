@@ -8,13 +8,32 @@ import { projectRoot } from "../lib/project";
 
 const cache = new Map<string, Promise<RenderedStack>>();
 
-/** Renders a stack once per set of options for the whole run (renders are deterministic). */
+/**
+ * Renders a stack once per set of options for the whole run (renders are deterministic), shared by every spec
+ * and by the tools the specs drive in-process. Tests that change a stack's config render their own variant.
+ */
 export function rendered(options: RenderOptions): Promise<RenderedStack> {
-    const key = JSON.stringify(options);
+    // The tools pass unset options as undefined members and in their own order; both must hit the same entry.
+    const key = JSON.stringify(
+        Object.entries(options)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b)),
+    );
     if (!cache.has(key)) {
-        cache.set(key, renderStack(options));
+        cache.set(key, renderStack(options).then(deepFreeze));
     }
     return cache.get(key)!;
+}
+
+/** A shared render must stay as rendered: a spec that changed it would change what later specs see. */
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) {
+            deepFreeze(v);
+        }
+    }
+    return value;
 }
 
 export function byType(plan: Plan, type: string): PlanResource[] {

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseStackCommand } from "../lib/cli";
 import { findBlock, renderBlock, renderDocument, replaceBlock } from "../lib/diagram";
-import { renderStack } from "../lib/render";
+import { RenderedStack, RenderOptions, renderStack } from "../lib/render";
 
 const USAGE =
     "usage: npm run diagram -- --stack <name> [--out <file> | --check <file>] [--config-file <Pulumi.x.yaml>]";
@@ -24,12 +24,16 @@ export interface DiagramOptions {
     configFile?: string;
 }
 
-/** Runs the command; returns the exit code and what to print. */
+/**
+ * Runs the command; returns the exit code and what to print. `render` lets tests pass the renders they already
+ * share (renders are deterministic), so checking a document does not render its stack again.
+ */
 export async function runDiagram(
     options: DiagramOptions,
     cwd: string = process.cwd(),
+    render: (options: RenderOptions) => Promise<RenderedStack> = renderStack,
 ): Promise<{ code: number; message: string }> {
-    const { plan } = await renderStack({ stack: options.stack, configFile: options.configFile });
+    const { plan } = await render({ stack: options.stack, configFile: options.configFile });
     const block = renderBlock(plan);
     const regenerate = `npm run build && npm run diagram -- --stack ${options.stack}`;
 

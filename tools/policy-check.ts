@@ -77,6 +77,8 @@ export interface CheckOptions {
     packDir?: string;
     /** A pack already started (tests reuse one); it is configured afresh and left running. */
     pack?: PolicyPackProcess;
+    /** Renders `stack` (default lib/render.ts's renderStack); tests pass the renders they share. */
+    render?: (options: render.RenderOptions) => Promise<render.RenderedStack>;
 }
 
 export interface Finding {
@@ -186,7 +188,7 @@ async function loadInputs(
         throw new Error("Pass --stack <name> or --plan <plan.json>.");
     }
     // lib/render.ts runs the program; it is loaded only here, so `--plan` never loads the program or its SDKs.
-    const { renderStack } = await import("../lib/render");
+    const renderStack = opts.render ?? (await import("../lib/render")).renderStack;
     const rendered = await renderStack({
         stack: opts.stack,
         configFile: opts.configFile,

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { projectRoot } from "../../lib/project";
 import { runDiagram } from "../../tools/diagram";
+import { rendered } from "../support";
 
 describe("npm run diagram (tools/diagram.ts)", function () {
     this.timeout(60000);
@@ -15,7 +16,7 @@ describe("npm run diagram (tools/diagram.ts)", function () {
     });
 
     it("keeps docs/topology-dev.md current with the dev plan", async function () {
-        const result = await runDiagram({ stack: "dev", check: "docs/topology-dev.md" }, root);
+        const result = await runDiagram({ stack: "dev", check: "docs/topology-dev.md" }, root, rendered);
         assert.deepStrictEqual(result, {
             code: 0,
             message: 'docs/topology-dev.md: topology diagram of stack "dev" is current.',
@@ -39,19 +40,19 @@ describe("npm run diagram (tools/diagram.ts)", function () {
         const current = fs.readFileSync(path.join(root, "docs", "topology-dev.md"), "utf8");
         fs.writeFileSync(path.join(dir, "stale.md"), current.replace("delivery-limit 5", "delivery-limit 6"));
         fs.writeFileSync(path.join(dir, "none.md"), "# nothing here\n");
-        const stale = await runDiagram({ stack: "dev", check: "stale.md" }, dir);
+        const stale = await runDiagram({ stack: "dev", check: "stale.md" }, dir, rendered);
         assert.strictEqual(stale.code, 1);
         assert.match(
             stale.message,
             /stale\.md: the topology diagram of stack "dev" is out of date with the plan/,
         );
         assert.match(stale.message, /Fix: npm run build && npm run diagram -- --stack dev --out stale\.md/);
-        const other = await runDiagram({ stack: "prod", check: "stale.md" }, dir);
+        const other = await runDiagram({ stack: "prod", check: "stale.md" }, dir, rendered);
         assert.deepStrictEqual(other, {
             code: 1,
             message: 'stale.md embeds the diagram of stack "dev", not "prod".',
         });
-        const none = await runDiagram({ stack: "dev", check: "none.md" }, dir);
+        const none = await runDiagram({ stack: "dev", check: "none.md" }, dir, rendered);
         assert.strictEqual(none.code, 1);
     });
 
@@ -60,14 +61,14 @@ describe("npm run diagram (tools/diagram.ts)", function () {
             path.join(dir, "README.md"),
             "# Readme\n<!-- BEGIN topology-diagram stack=dev -->\n<!-- END topology-diagram -->\nafter\n",
         );
-        assert.strictEqual((await runDiagram({ stack: "dev", out: "README.md" }, dir)).code, 0);
+        assert.strictEqual((await runDiagram({ stack: "dev", out: "README.md" }, dir, rendered)).code, 0);
         const readme = fs.readFileSync(path.join(dir, "README.md"), "utf8");
         assert.ok(readme.startsWith("# Readme\n<!-- BEGIN topology-diagram stack=dev (generated"));
         assert.ok(readme.endsWith("<!-- END topology-diagram -->\nafter\n"));
-        assert.strictEqual((await runDiagram({ stack: "dev", check: "README.md" }, dir)).code, 0);
+        assert.strictEqual((await runDiagram({ stack: "dev", check: "README.md" }, dir, rendered)).code, 0);
 
         fs.writeFileSync(path.join(dir, "plain.md"), "keep me\n");
-        const refused = await runDiagram({ stack: "dev", out: "plain.md" }, dir);
+        const refused = await runDiagram({ stack: "dev", out: "plain.md" }, dir, rendered);
         assert.strictEqual(refused.code, 1);
         assert.strictEqual(fs.readFileSync(path.join(dir, "plain.md"), "utf8"), "keep me\n");
     });

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { hasMandatoryViolation } from "../../tools/policy-check";
+import { hasMandatoryViolation } from "../../../tools/policy-check";
 import { BAD_STACKS, ROOT, check, lines, startPack, stopPack } from "./support";
 
 const config = (stack: string) => path.join(ROOT, "policies", `config.${stack}.json`);

@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { projectRoot } from "../lib/project";
-import { Plan, SECRET_SIG } from "../lib/render";
-import { shippedStackConfig, stackFile } from "./support";
+import { projectRoot } from "../../lib/project";
+import { Plan, SECRET_SIG } from "../../lib/render";
+import { shippedStackConfig, stackFile } from "../support";
 
 describe("npm run plan (tools/plan.ts)", function () {
     const planTool = path.join(projectRoot(), "bin", "tools", "plan.js");

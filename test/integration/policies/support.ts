@@ -9,11 +9,13 @@ import {
     DEFAULT_PACK_DIR,
     PolicyPackProcess,
     runPolicyCheck,
-} from "../../tools/policy-check";
+} from "../../../tools/policy-check";
+import { projectRoot } from "../../../lib/project";
+import { rendered } from "../../support";
 
-export const ROOT = path.resolve(__dirname, "..", "..", "..");
+export const ROOT = projectRoot(__dirname);
 export const BAD_STACKS = path.join(ROOT, "test", "fixtures", "bad-stacks");
-export const PLANS = path.join(ROOT, "test", "policies", "fixtures");
+export const PLANS = path.join(ROOT, "test", "integration", "policies", "fixtures");
 
 let built = false;
 
@@ -46,10 +48,10 @@ let shared: PolicyPackProcess | undefined;
 
 /**
  * Runs the check on one pack process shared by a test file (start it with `startPack`): every run sends its
- * own Configure first, so runs do not see each other's config.
+ * own Configure first, so runs do not see each other's config. Stacks come from the run's shared renders.
  */
 export function check(opts: CheckOptions): Promise<CheckResult> {
-    return runPolicyCheck({ ...opts, pack: shared });
+    return runPolicyCheck({ ...opts, pack: shared, render: rendered });
 }
 
 export async function startPack(): Promise<void> {

@@ -6,13 +6,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Plan } from "../../tools/policy-check";
+import type { Plan } from "../../../tools/policy-check";
 import {
     PolicyPackProcess,
     formatResult,
     hasMandatoryViolation,
     runPolicyCheck,
-} from "../../tools/policy-check";
+} from "../../../tools/policy-check";
 import { PLANS, ROOT, check, lines, startPack, stopPack } from "./support";
 
 const GOOD = path.join(PLANS, "good.plan.json");
