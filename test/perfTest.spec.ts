@@ -12,7 +12,6 @@ import { projectRoot } from "../lib/project";
 import { Plan, PlanResource, RenderFailure, renderStack } from "../lib/render";
 import { loadStackConfig } from "../lib/stackConfig";
 import { normalizeTopology, TopologyInput } from "../lib/topology";
-import { check, lines, ROOT, startPack, stopPack } from "./policies/support";
 import { byType, one, shippedStackConfig, stackFile } from "./support";
 
 const JOB = "kubernetes:batch/v1:Job";
@@ -552,35 +551,6 @@ describe("in-cluster PerfTest", function () {
                 assert.strictEqual(podOf(j).containers.length, 1, j.name);
             }
         });
-    });
-
-    describe("the policy pack, with PerfTest enabled", function () {
-        this.timeout(120000);
-
-        before(async function () {
-            await startPack();
-        });
-
-        after(function () {
-            stopPack();
-        });
-
-        for (const stack of ["dev", "prod"]) {
-            it(`passes the ${stack} stack with zero violations`, async function () {
-                const configFile = stackFile(stack, {
-                    ...shippedStackConfig(stack),
-                    [key("perfTest")]: ENGINE_TASKS,
-                });
-                const { plan } = await renderStack({ stack, configFile, preview: true });
-                assert.strictEqual(byType(plan, JOB).length, 1, "the variant runs PerfTest");
-                const result = await check({
-                    stack,
-                    configFile,
-                    policyPackConfig: path.join(ROOT, "policies", `config.${stack}.json`),
-                });
-                assert.deepStrictEqual(lines(result), []);
-            });
-        }
     });
 
     describe("argument validation", function () {
