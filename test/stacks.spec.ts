@@ -289,12 +289,16 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         );
     });
 
-    it("declares durable quorum queues with typed arguments, the stack's group size, and protection in prod", async function () {
+    it("declares durable quorum queues with typed arguments, the stack's group size in their policy, and protection in prod", async function () {
         for (const [stack, groupSize, protect] of [
-            ["dev", 3, false],
-            ["prod", 5, true],
+            ["dev", "3", false],
+            ["prod", "5", true],
         ] as const) {
             const { plan } = await rendered({ stack });
+            const targets = byType(plan, POLICY).map(
+                (p) => (p.inputs.policy as { definition: Record<string, string> }).definition["target-group-size"],
+            );
+            assert.deepStrictEqual(targets, Array<string>(byType(plan, QUEUE).length).fill(groupSize));
             for (const q of byType(plan, QUEUE)) {
                 const settings = q.inputs.settings as Record<string, unknown>;
                 assert.deepStrictEqual(Object.keys(settings).sort(), [
@@ -304,10 +308,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
                 ]);
                 assert.strictEqual(settings.durable, true);
                 assert.strictEqual(settings.autoDelete, false);
-                assert.deepStrictEqual(JSON.parse(settings.argumentsJson as string), {
-                    "x-queue-type": "quorum",
-                    "x-quorum-initial-group-size": groupSize,
-                });
+                assert.deepStrictEqual(JSON.parse(settings.argumentsJson as string), { "x-queue-type": "quorum" });
                 assert.strictEqual(q.protect, protect, `${stack} ${q.name} protect`);
             }
         }

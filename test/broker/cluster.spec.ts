@@ -48,8 +48,8 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
                 const nodes = await runningNodes(t.client);
                 assert.equal(nodes.length, 3, "running nodes");
                 for (const q of ofKind(t.model, "queue").filter((x) => x.queueType === "quorum")) {
-                    const want = expectedMembers(q, nodes.length);
-                    assert.ok(want !== undefined, `${q.label}: no x-quorum-initial-group-size in the plan`);
+                    const want = expectedMembers(t.model, q, nodes.length);
+                    assert.ok(want !== undefined, `${q.label}: no group size in the plan`);
                     const info = await t.client.get<BrokerQueue>(`queues/${apiPath(q.vhost, q.name)}`);
                     const members = info.members ?? [];
                     assert.equal(members.length, want, `${q.label}: members ${JSON.stringify(members)}`);
