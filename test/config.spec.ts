@@ -95,7 +95,7 @@ describe("stack configuration (lib/config.ts)", function () {
         ]);
     });
 
-    it("rejects a quorum group on RabbitMQ 4 that membership reconciliation cannot shrink to", function () {
+    it("rejects on RabbitMQ 4 a quorum group below what queues are declared with (reconciliation only adds members)", function () {
         assert.deepStrictEqual(problemsOf({ [key("quorumGroupSize")]: "1" }), [
             "rabbitmq-platform:quorumGroupSize: must be at least 3 on RabbitMQ 4 (got 1 with replicas 3): it is each queue's policy target-group-size, queues are declared with the broker's default of up to 3 members, and membership reconciliation only adds members. Fix: pulumi config set rabbitmq-platform:quorumGroupSize 3",
         ]);
