@@ -406,7 +406,11 @@ function queueArguments(type: QueueType, o: TopologyOptions): Record<string, str
  * @param input the parsed YAML/JSON of the topology file.
  * @param source the file name, used in error messages.
  */
-export function normalizeTopology(input: unknown, source: string, options: TopologyOptions): NormalizedTopology {
+export function normalizeTopology(
+    input: unknown,
+    source: string,
+    options: TopologyOptions,
+): NormalizedTopology {
     const parsed = topologySchema.safeParse(input);
     if (!parsed.success) {
         throw new ConfigError(

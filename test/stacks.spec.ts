@@ -296,7 +296,10 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         ] as const) {
             const { plan } = await rendered({ stack });
             const targets = byType(plan, POLICY).map(
-                (p) => (p.inputs.policy as { definition: Record<string, string> }).definition["target-group-size"],
+                (p) =>
+                    (p.inputs.policy as { definition: Record<string, string> }).definition[
+                        "target-group-size"
+                    ],
             );
             assert.deepStrictEqual(targets, Array<string>(byType(plan, QUEUE).length).fill(groupSize));
             for (const q of byType(plan, QUEUE)) {
@@ -308,7 +311,9 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
                 ]);
                 assert.strictEqual(settings.durable, true);
                 assert.strictEqual(settings.autoDelete, false);
-                assert.deepStrictEqual(JSON.parse(settings.argumentsJson as string), { "x-queue-type": "quorum" });
+                assert.deepStrictEqual(JSON.parse(settings.argumentsJson as string), {
+                    "x-queue-type": "quorum",
+                });
                 assert.strictEqual(q.protect, protect, `${stack} ${q.name} protect`);
             }
         }
@@ -382,6 +387,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         assert.deepStrictEqual(plan.outputs, {
             mode: "operator",
             replicas: 5,
+            quorumGroupSize: 5,
             managementUrl: `https://${MOCK_LOAD_BALANCER_IP}:15671`,
             amqpHost: "rabbitmq.rabbitmq.svc",
             amqpPort: 5671,
