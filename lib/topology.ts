@@ -390,8 +390,8 @@ export interface TopologyOptions {
 /**
  * A queue's arguments: only what may never change, because any change to them replaces the queue (its messages
  * lost). On 4.x that excludes the group size: `x-quorum-initial-group-size` would follow quorumGroupSize, so a
- * scale-up would replace every queue; the broker declares min(3, nodes) members and reconciliation grows them to
- * the policy's `target-group-size`. 3.x has no reconciliation, so the argument is the only way to size a queue,
+ * scale-up would replace every queue; the broker declares its default of 3 members (fewer on a smaller cluster)
+ * and reconciliation grows them to the policy's `target-group-size`. 3.x has no reconciliation, so the argument is the only way to size a queue,
  * and growing existing queues stays a manual `rabbitmq-queues grow` (docs/runbook.md#scale-up).
  */
 function queueArguments(type: QueueType, o: TopologyOptions): Record<string, string | number> {
