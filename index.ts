@@ -56,11 +56,7 @@ function operatorManagedBroker(): Broker {
         },
         // The operator cannot scale down: refuse it at preview, before anything changes.
         {
-            dependsOn: scaleGuard(
-                "scale-guard",
-                config.replicas,
-                `${config.namespace}/${config.clusterName}`,
-            ),
+            dependsOn: scaleGuard("scale-guard", config, `${config.namespace}/${config.clusterName}`),
         },
     );
     if (config.networkPolicies) {
@@ -190,5 +186,6 @@ export const adminPassword = pulumi.secret(broker.password);
 export const vhosts = messaging.vhosts;
 export const queues = messaging.queues;
 export const appSecrets = apps.secretNames;
-/** Read back by the scale guard (lib/scaleGuard.ts) on the next run; keep the name. */
+/** Read back by the scale guard (lib/scaleGuard.ts) on the next run; keep the names. */
 export const replicas = config.mode === "operator" ? config.replicas : undefined;
+export const quorumGroupSize = config.mode === "operator" ? config.quorumGroupSize : undefined;

@@ -25,7 +25,7 @@ export interface MonitoringArgs {
     clusterName: string;
     /** Nodes in the cluster; at least 3 (ADR-0004's node alert would otherwise fire permanently). */
     replicas: number;
-    /** Members of every quorum queue (`x-quorum-initial-group-size`); at least 3, for the same reason. */
+    /** Members of every quorum queue (the stack's `quorumGroupSize`); at least 3, for the same reason. */
     quorumGroupSize: number;
     /**
      * URL of docs/runbook.md as the alert's reader opens it (for example its GitHub address); every alert's

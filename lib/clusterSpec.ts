@@ -31,6 +31,7 @@ export type ClusterSettings = Pick<
     | "managementSourceRanges"
     | "tls"
     | "tlsIssuer"
+    | "brokerMajorVersion"
 >;
 
 export interface ResourceQuantities {
@@ -112,17 +113,38 @@ export const READY_CONDITIONS = ["AllReplicasReady", "ClusterAvailable", "Reconc
 export const ADDITIONAL_PLUGINS = ["rabbitmq_shovel", "rabbitmq_shovel_management"];
 
 /**
+ * rabbitmq.conf lines that make quorum queue membership follow each queue's policy `target-group-size`
+ * (lib/topology.ts), so a scale-up grows existing queues with no re-declaration. Only for RabbitMQ 4: 3.10's
+ * configuration schema has no such keys and a node refuses to start with an unknown one.
+ *
+ * Members are only ever added: `auto_remove` deletes members on nodes that are no longer cluster members, and a
+ * node leaves this cluster only by a deliberate `forget_cluster_node` (the operator never scales down), after
+ * which the runbook shrinks queues as its own step; nothing should drop replicas behind that. The
+ * intervals stay at 4.0's defaults: a pass 10 s after a node joins, a queue is declared or a policy changes, one
+ * member per queue per pass, and a full pass every hour.
+ */
+export function membershipReconciliationConfig(brokerMajorVersion: number): string[] {
+    return brokerMajorVersion >= 4
+        ? [
+              "quorum_queue.continuous_membership_reconciliation.enabled = true",
+              "quorum_queue.continuous_membership_reconciliation.auto_remove = false",
+          ]
+        : [];
+}
+
+/**
  * rabbitmq.conf lines appended by the operator to its defaults.
  * pause_minority stops a minority partition instead of letting both halves accept writes (no split brain).
  */
 export function additionalConfig(
-    c: Pick<PlatformConfig, "memoryHighWatermark" | "diskFreeLimitRelative">,
+    c: Pick<PlatformConfig, "memoryHighWatermark" | "diskFreeLimitRelative" | "brokerMajorVersion">,
 ): string {
     return [
         "cluster_partition_handling = pause_minority",
         `vm_memory_high_watermark.relative = ${c.memoryHighWatermark}`,
         `disk_free_limit.relative = ${c.diskFreeLimitRelative}`,
         "collect_statistics_interval = 10000",
+        ...membershipReconciliationConfig(c.brokerMajorVersion),
         "",
     ].join("\n");
 }

@@ -213,6 +213,10 @@ export function imageMajorVersion(image: string): number | undefined {
     return m === null ? undefined : Number(m[1]);
 }
 
+function brokerMajorVersion(c: Pick<z.infer<typeof schema>, "rabbitmqMajorVersion" | "image">): number {
+    return c.rabbitmqMajorVersion ?? imageMajorVersion(c.image) ?? 4;
+}
+
 type KeyType = "string" | "integer" | "boolean" | "array" | "object";
 
 /**
@@ -383,6 +387,17 @@ function crossKeyProblems(c: z.infer<typeof schema>, hasExternalPassword: boolea
                 });
             }
         }
+    }
+    const major = brokerMajorVersion(c);
+    const smallest = Math.min(3, c.replicas);
+    if (major >= 4 && c.quorumGroupSize < smallest) {
+        problems.push({
+            key: key("quorumGroupSize"),
+            message:
+                `must be at least ${smallest} on RabbitMQ 4 (got ${c.quorumGroupSize} with replicas ${c.replicas}): ` +
+                "it is each queue's policy target-group-size, queues are declared with the broker's default of up to 3 " +
+                `members, and membership reconciliation only adds members. Fix: ${setHint("quorumGroupSize", String(smallest))}`,
+        });
     }
     if (c.mode === "external") {
         const required: [keyof typeof c, string][] = [
@@ -579,6 +594,6 @@ export function parsePlatformConfig(
     return {
         ...parsed.data,
         hasExternalAdminPassword,
-        brokerMajorVersion: parsed.data.rabbitmqMajorVersion ?? imageMajorVersion(parsed.data.image) ?? 4,
+        brokerMajorVersion: brokerMajorVersion(parsed.data),
     };
 }

@@ -163,7 +163,6 @@ function winner(policies: PolicyInfo[]): PolicyInfo | undefined {
 
 /** Limits shown on a queue, in display order, with how several sources combine. */
 const LIMITS: { key: string; label: string; numeric: boolean }[] = [
-    { key: "target-group-size", label: "target-group-size", numeric: true },
     { key: "delivery-limit", label: "delivery-limit", numeric: true },
     { key: "max-length", label: "max-length", numeric: true },
     { key: "max-length-bytes", label: "max-length-bytes", numeric: true },
@@ -196,6 +195,22 @@ function scalar(value: unknown): string | undefined {
         : undefined;
 }
 
+/**
+ * The members a quorum queue is kept at: with a target (RabbitMQ 4), membership reconciliation grows the queue to
+ * the largest of the `x-quorum-target-group-size` argument and the policy's and operator policy's
+ * `target-group-size`; without one, the queue keeps the `x-quorum-initial-group-size` it was declared with.
+ */
+function groupSize(args: Inputs, policy?: PolicyInfo, operatorPolicy?: PolicyInfo): string | undefined {
+    const targets = [
+        scalar(args["x-quorum-target-group-size"]),
+        scalar(policy?.definition["target-group-size"]),
+        scalar(operatorPolicy?.definition["target-group-size"]),
+    ].filter((v): v is string => v !== undefined);
+    return targets.length > 0
+        ? String(Math.max(...targets.map(Number)))
+        : scalar(args["x-quorum-initial-group-size"]);
+}
+
 function queueNode(r: PlanResource, policies: PolicyInfo[]): QueueNode {
     const name = text(r, "name");
     const settings = record(r.inputs.settings);
@@ -210,7 +225,7 @@ function queueNode(r: PlanResource, policies: PolicyInfo[]): QueueNode {
     const operatorPolicy = winner(matching.filter((p) => p.operator));
 
     const limits: string[] = [];
-    const group = scalar(args["x-quorum-initial-group-size"]);
+    const group = groupSize(args, policy, operatorPolicy);
     if (group !== undefined) {
         limits.push(`group ${group}`);
     }

@@ -300,9 +300,15 @@ function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 function queuePolicyDefinition(
     q: QueueDecl,
     isDeadLetterTarget: boolean,
-    brokerMajorVersion: number,
+    { quorumGroupSize, brokerMajorVersion }: TopologyOptions,
 ): Record<string, string> | undefined {
     const d: Record<string, string> = {};
+    if (q.type === "quorum" && brokerMajorVersion >= 4) {
+        // The group size lives here, not in the queue's arguments: a policy is updated in place, so raising
+        // quorumGroupSize on a scale-up grows every existing queue (continuous membership reconciliation, enabled
+        // by lib/clusterSpec.ts) instead of replacing it. 3.x rejects the key (its size stays an argument).
+        d["target-group-size"] = String(quorumGroupSize);
+    }
     if (q.deliveryLimit !== undefined) {
         d["delivery-limit"] = String(q.deliveryLimit);
     } else if (isDeadLetterTarget && q.type === "quorum" && brokerMajorVersion >= 4) {
@@ -374,17 +380,36 @@ function validateQueue(q: QueueDecl, path: string, sink: ProblemSink): void {
     }
 }
 
+export interface TopologyOptions {
+    /** The number of members of every quorum queue (per stack). */
+    quorumGroupSize: number;
+    /** The RabbitMQ major version the topology is declared on (3 or 4). */
+    brokerMajorVersion: number;
+}
+
+/**
+ * A queue's arguments: only what may never change, because any change to them replaces the queue (its messages
+ * lost). On 4.x that excludes the group size: `x-quorum-initial-group-size` would follow quorumGroupSize, so a
+ * scale-up would replace every queue; the broker declares its default of 3 members (fewer on a smaller cluster)
+ * and reconciliation grows them to the policy's `target-group-size`. 3.x has no reconciliation, so the argument is the only way to size a queue,
+ * and growing existing queues stays a manual `rabbitmq-queues grow` (docs/runbook.md#scale-up).
+ */
+function queueArguments(type: QueueType, o: TopologyOptions): Record<string, string | number> {
+    if (type !== "quorum" || o.brokerMajorVersion >= 4) {
+        return { "x-queue-type": type };
+    }
+    return { "x-queue-type": "quorum", "x-quorum-initial-group-size": o.quorumGroupSize };
+}
+
 /**
  * Validates a topology file's content and derives what the components create.
  * @param input the parsed YAML/JSON of the topology file.
  * @param source the file name, used in error messages.
- * @param options.quorumGroupSize the initial number of members of every quorum queue (per stack).
- * @param options.brokerMajorVersion the RabbitMQ major version the topology is declared on (3 or 4).
  */
 export function normalizeTopology(
     input: unknown,
     source: string,
-    options: { quorumGroupSize: number; brokerMajorVersion: number },
+    options: TopologyOptions,
 ): NormalizedTopology {
     const parsed = topologySchema.safeParse(input);
     if (!parsed.success) {
@@ -540,19 +565,12 @@ export function normalizeTopology(
             };
         });
         const normalizedQueues: NormalizedQueue[] = v.queues.map((q) => {
-            const definition = queuePolicyDefinition(
-                q,
-                deadLetterTargets.has(q.name),
-                options.brokerMajorVersion,
-            );
-            const queueArguments: Record<string, string | number> =
-                q.type === "quorum"
-                    ? { "x-queue-type": "quorum", "x-quorum-initial-group-size": options.quorumGroupSize }
-                    : { "x-queue-type": q.type };
+            const definition = queuePolicyDefinition(q, deadLetterTargets.has(q.name), options);
+            const args = queueArguments(q.type, options);
             return {
                 name: q.name,
                 type: q.type,
-                arguments: queueArguments,
+                arguments: args,
                 isDeadLetterTarget: deadLetterTargets.has(q.name),
                 ...(definition === undefined
                     ? {}

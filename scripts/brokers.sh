@@ -2,14 +2,17 @@
 # Throwaway RabbitMQ brokers on loopback for the broker test suite and for trying `npm run verify` locally.
 #
 #   scripts/brokers.sh install [all|310|40]       install RabbitMQ 3.10 (apt) and/or the 4.0 chroot (debootstrap)
-#   scripts/brokers.sh start [BROKER...]          start brokers (default: single310 cluster310 single40)
+#   scripts/brokers.sh start [BROKER...]          start brokers (default: single310 cluster310 single40 cluster40)
 #   scripts/brokers.sh stop                       stop every node this script started, unmount the chroot's /proc
 #   scripts/brokers.sh restart-node BROKER N      start node N of BROKER again (after a test killed it)
 #   scripts/brokers.sh status                     list the env files of running brokers
 #   scripts/brokers.sh run [BROKER...] -- CMD...  install, start, run CMD, always stop (also on failure or signal);
 #                                                 exits with CMD's status
 #
-# Brokers: single310 (one 3.10 node), cluster310 (three 3.10 nodes), single40 (one 4.0 node in a Debian 13 chroot).
+# Brokers: single310 (one 3.10 node), cluster310 (three 3.10 nodes), single40 (one 4.0 node in a Debian 13 chroot),
+# cluster40 (five 4.0 nodes in the chroot: room for quorum queues to grow from the default 3 members to 5).
+# 4.0 nodes get the membership reconciliation lines the RabbitmqCluster renders, from the compiled
+# lib/clusterSpec.ts (run npm run build first), so the suite tests the production settings.
 # Each running broker has an env file $BROKERS_RUN/<broker>.env (RABBITMQ_MGMT_URL, RABBITMQ_AMQP_URL,
 # RABBITMQ_ADMIN_USER, RABBITMQ_ADMIN_PASSWORD, BROKER_NODE_<n>_* ...), read by test/broker/support/brokers.ts.
 # Needs root (apt-get, debootstrap, chroot, mount). Ports are picked free on 127.0.0.1.
@@ -24,7 +27,7 @@ BROKERS_CACHE=${BROKERS_CACHE:-$BROKERS_DIR/cache}
 BROKERS_RUN=$BROKERS_DIR/run
 ROOT40=$BROKERS_CACHE/trixie-rabbitmq
 RMQ310_BIN=/usr/lib/rabbitmq/bin
-ALL_BROKERS=(single310 cluster310 single40)
+ALL_BROKERS=(single310 cluster310 single40 cluster40)
 # Node names and chroot paths carry a tag of BROKERS_DIR, so two checkouts (or a CI run beside a developer's
 # brokers) can run brokers at the same time without clashing in epmd.
 TAG=$(printf %s "$BROKERS_DIR" | cksum | cut -d' ' -f1)
@@ -100,9 +103,17 @@ make_tls() {
 
 random_password() { head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20; }
 
-# write_node_files HOSTDIR NODEDIR AMQP MGMT USER PASSWORD AMQPS  (NODEDIR: the same directory as the node sees it)
+# The rabbitmq.conf lines lib/clusterSpec.ts renders for a RabbitMQ major version beyond the operator's defaults.
+rendered_conf() { # MAJOR
+    local lib=$repo/bin/lib/clusterSpec.js
+    [ -f "$lib" ] || die "no $lib: run npm run build first (4.0 nodes use the settings the program renders)"
+    node -e 'for (const l of require(process.argv[1]).membershipReconciliationConfig(Number(process.argv[2]))) console.log(l)' \
+        "$lib" "$1"
+}
+
+# write_node_files HOSTDIR NODEDIR AMQP MGMT USER PASSWORD AMQPS KIND  (NODEDIR: the directory as the node sees it)
 write_node_files() {
-    local dir=$1 ndir=$2 amqp=$3 mgmt=$4 user=$5 pass=$6 amqps=$7
+    local dir=$1 ndir=$2 amqp=$3 mgmt=$4 user=$5 pass=$6 amqps=$7 kind=$8
     mkdir -p "$dir/mnesia" "$dir/log" "$dir/tls"
     cp "$BROKERS_RUN/tls/ca.crt" "$BROKERS_RUN/tls/server.crt" "$BROKERS_RUN/tls/server.key" "$dir/tls/"
     cat >"$dir/rabbit.conf" <<EOF
@@ -125,6 +136,7 @@ loopback_users = none
 disk_free_limit.absolute = 50MB
 collect_statistics_interval = 1000
 EOF
+    if [ "$kind" = 40 ]; then rendered_conf 4 >>"$dir/rabbit.conf"; fi
     echo '[rabbitmq_management].' >"$dir/enabled_plugins"
 }
 
@@ -178,6 +190,7 @@ start_broker() {
     single310) kind=310 nodes=1 prefix=s310 ;;
     cluster310) kind=310 nodes=3 prefix=c310 ;;
     single40) kind=40 nodes=1 prefix=s40 ;;
+    cluster40) kind=40 nodes=5 prefix=c40 ;;
     *) die "unknown broker '$broker' (known: ${ALL_BROKERS[*]})" ;;
     esac
     if [ -f "$BROKERS_RUN/$broker.env" ]; then die "$broker is already running; run '$0 stop' first"; fi
@@ -201,12 +214,12 @@ start_broker() {
             dir=/var/tmp/rmq/$TAG/$broker-node$n
             nodehome=/var/tmp/rmq/$TAG/home
             rm -rf "${ROOT40:?}$dir"
-            write_node_files "$ROOT40$dir" "$dir" "$amqp" "$mgmt" "$user" "$pass" "$amqps"
+            write_node_files "$ROOT40$dir" "$dir" "$amqp" "$mgmt" "$user" "$pass" "$amqps" "$kind"
             ln -sfn "$ROOT40$dir" "$hostdir/files"
         else
             dir=$hostdir/files
             nodehome=$home
-            write_node_files "$dir" "$dir" "$amqp" "$mgmt" "$user" "$pass" "$amqps"
+            write_node_files "$dir" "$dir" "$amqp" "$mgmt" "$user" "$pass" "$amqps" "$kind"
         fi
         {
             printf 'KIND=%s\n' "$kind"
@@ -277,6 +290,15 @@ stop_node() { # NODEDIR
     rm -f "$ndir/pgid"
 }
 
+chroot_in_use() { # is any process still running inside the 4.0 chroot?
+    local root link
+    root=$(readlink -f "$ROOT40")
+    for link in /proc/[0-9]*/root; do
+        [ "$(readlink "$link" 2>/dev/null)" = "$root" ] && return 0
+    done
+    return 1
+}
+
 stop_all() {
     local ndir
     [ -d "$BROKERS_RUN" ] || return 0
@@ -284,7 +306,8 @@ stop_all() {
         [ -d "$ndir" ] && stop_node "$ndir"
     done
     rm -f "$BROKERS_RUN"/*.env
-    if mountpoint -q "$ROOT40/proc" 2>/dev/null; then
+    # The chroot may be shared (BROKERS_CACHE) with brokers of another BROKERS_DIR: their /proc stays.
+    if mountpoint -q "$ROOT40/proc" 2>/dev/null && ! chroot_in_use; then
         umount "$ROOT40/proc" || umount -l "$ROOT40/proc" || log "could not unmount $ROOT40/proc"
     fi
     if [ -f "$BROKERS_RUN/epmd.ours" ]; then
@@ -302,7 +325,7 @@ start_brokers() {
     for b in "$@"; do
         case $b in
         single310 | cluster310) need310=1 ;;
-        single40) need40=1 ;;
+        single40 | cluster40) need40=1 ;;
         *) die "unknown broker '$b' (known: ${ALL_BROKERS[*]})" ;;
         esac
     done
@@ -365,7 +388,7 @@ run)
     exit $status
     ;;
 *)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "$cmd" ] || exit 2
     ;;
 esac

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import * as YAML from "yaml";
-import { buildClusterSpec } from "../lib/clusterSpec";
+import { additionalConfig, buildClusterSpec } from "../lib/clusterSpec";
 import { parsePlatformConfig } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { loadStackConfig } from "../lib/stackConfig";
@@ -150,6 +150,13 @@ describe("RabbitmqCluster spec against the operator's CRD schema (v2.22.3)", fun
         assert.deepStrictEqual(prod.persistence, { storageClassName: "ssd", storage: "500Gi" });
         assert.strictEqual(
             prod.rabbitmq.additionalConfig,
+            "cluster_partition_handling = pause_minority\nvm_memory_high_watermark.relative = 0.6\ndisk_free_limit.relative = 1.5\ncollect_statistics_interval = 10000\n" +
+                "quorum_queue.continuous_membership_reconciliation.enabled = true\n" +
+                "quorum_queue.continuous_membership_reconciliation.auto_remove = false\n",
+        );
+        // 3.10's configuration schema has no reconciliation keys: a node refuses to start with one.
+        assert.strictEqual(
+            additionalConfig({ memoryHighWatermark: 0.6, diskFreeLimitRelative: 1.5, brokerMajorVersion: 3 }),
             "cluster_partition_handling = pause_minority\nvm_memory_high_watermark.relative = 0.6\ndisk_free_limit.relative = 1.5\ncollect_statistics_interval = 10000\n",
         );
         assert.deepStrictEqual(prod.secretBackend, { externalSecret: { name: "a" } });

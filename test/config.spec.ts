@@ -96,6 +96,16 @@ describe("stack configuration (lib/config.ts)", function () {
         ]);
     });
 
+    it("rejects on RabbitMQ 4 a quorum group below what queues are declared with (reconciliation only adds members)", function () {
+        assert.deepStrictEqual(problemsOf({ [key("quorumGroupSize")]: "1" }), [
+            "rabbitmq-platform:quorumGroupSize: must be at least 3 on RabbitMQ 4 (got 1 with replicas 3): it is each queue's policy target-group-size, queues are declared with the broker's default of up to 3 members, and membership reconciliation only adds members. Fix: pulumi config set rabbitmq-platform:quorumGroupSize 3",
+        ]);
+        const three = { [key("quorumGroupSize")]: "1", [key("image")]: "rabbitmq:3.10.8-management" };
+        assert.strictEqual(parsePlatformConfig({ ...devConfig(), ...three }).quorumGroupSize, 1);
+        const oneNode = { [key("quorumGroupSize")]: "1", [key("replicas")]: "1" };
+        assert.strictEqual(parsePlatformConfig({ ...devConfig(), ...oneNode }).quorumGroupSize, 1);
+    });
+
     it("rejects wrong types before anything else", function () {
         assert.deepStrictEqual(problemsOf({ [key("replicas")]: "three", [key("protect")]: "yes" }), [
             'rabbitmq-platform:replicas: must be a whole number (got "three"). Fix: pulumi config set rabbitmq-platform:replicas 3',

@@ -301,12 +301,19 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         );
     });
 
-    it("declares durable quorum queues with typed arguments, the stack's group size, and protection in prod", async function () {
+    it("declares durable quorum queues with typed arguments, the stack's group size in their policy, and protection in prod", async function () {
         for (const [stack, groupSize, protect] of [
-            ["dev", 3, false],
-            ["prod", 5, true],
+            ["dev", "3", false],
+            ["prod", "5", true],
         ] as const) {
             const { plan } = await rendered({ stack });
+            const targets = byType(plan, POLICY).map(
+                (p) =>
+                    (p.inputs.policy as { definition: Record<string, string> }).definition[
+                        "target-group-size"
+                    ],
+            );
+            assert.deepStrictEqual(targets, Array<string>(byType(plan, QUEUE).length).fill(groupSize));
             for (const q of byType(plan, QUEUE)) {
                 const settings = q.inputs.settings as Record<string, unknown>;
                 assert.deepStrictEqual(Object.keys(settings).sort(), [
@@ -318,7 +325,6 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
                 assert.strictEqual(settings.autoDelete, false);
                 assert.deepStrictEqual(JSON.parse(settings.argumentsJson as string), {
                     "x-queue-type": "quorum",
-                    "x-quorum-initial-group-size": groupSize,
                 });
                 assert.strictEqual(q.protect, protect, `${stack} ${q.name} protect`);
             }
@@ -393,6 +399,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         assert.deepStrictEqual(plan.outputs, {
             mode: "operator",
             replicas: 5,
+            quorumGroupSize: 5,
             managementUrl: `https://${MOCK_LOAD_BALANCER_IP}:15671`,
             amqpHost: "rabbitmq.rabbitmq.svc",
             amqpPort: 5671,

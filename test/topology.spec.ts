@@ -54,16 +54,14 @@ describe("topology (lib/topology.ts)", function () {
         });
         const carpeta = t.vhosts.find((v) => v.name === "/carpeta")!;
         const deletion = carpeta.queues.find((q) => q.name === "documento.deletion.queue")!;
-        assert.deepStrictEqual(deletion.arguments, {
-            "x-queue-type": "quorum",
-            "x-quorum-initial-group-size": 5,
-        });
+        assert.deepStrictEqual(deletion.arguments, { "x-queue-type": "quorum" });
         assert.deepStrictEqual(deletion.policy, {
             name: "documento.deletion.queue",
             pattern: "^documento\\.deletion\\.queue$",
             applyTo: "queues",
             priority: 10,
             definition: {
+                "target-group-size": "5",
                 "delivery-limit": "3",
                 "dead-letter-exchange": "documento.events",
                 "dead-letter-routing-key": "documento.deletion.dlq",
@@ -103,10 +101,34 @@ describe("topology (lib/topology.ts)", function () {
             pattern: "^q\\.dlq$",
             applyTo: "queues",
             priority: 10,
-            definition: { "delivery-limit": "-1" },
+            definition: { "target-group-size": "3", "delivery-limit": "-1" },
         });
         assert.strictEqual(on(3)[1].policy, undefined);
         assert.strictEqual(on(4)[0].policy?.definition["delivery-limit"], "3");
+    });
+
+    it("sizes quorum queues by a policy target on RabbitMQ 4 (mutable) and by an argument on 3.x", function () {
+        const on = (brokerMajorVersion: number) =>
+            normalizeTopology(
+                {
+                    vhosts: [
+                        {
+                            name: "/v",
+                            queues: [{ name: "q" }, { name: "c", type: "classic", maxLength: 10 }],
+                        },
+                    ],
+                },
+                "t.yaml",
+                { quorumGroupSize: 5, brokerMajorVersion },
+            ).vhosts[0].queues.map((q) => [q.arguments, q.policy?.definition]);
+        assert.deepStrictEqual(on(4), [
+            [{ "x-queue-type": "quorum" }, { "target-group-size": "5" }],
+            [{ "x-queue-type": "classic" }, { "max-length": "10" }],
+        ]);
+        assert.deepStrictEqual(on(3), [
+            [{ "x-queue-type": "quorum", "x-quorum-initial-group-size": 5 }, undefined],
+            [{ "x-queue-type": "classic" }, { "max-length": "10" }],
+        ]);
     });
 
     it("rejects a dead-letter route to nowhere (the ADR's missing DLQ binding)", function () {

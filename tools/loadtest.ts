@@ -20,10 +20,11 @@ import { LatencyHistogram, ratio } from "../lib/bench/stats";
 import { PlotSeries, SecondSample, renderSvg } from "../lib/loadtest/plot";
 import { ManagementClient, apiPath } from "../lib/management/client";
 import { projectRoot } from "../lib/project";
-import { Broker, BrokerId, adminClient, findBroker } from "../test/broker/support/brokers";
-import { secretOf, stackModel, stackPlan } from "../test/broker/support/plans";
+import { Broker, BrokerId, adminClient, ensureVersion, findBroker } from "../test/broker/support/brokers";
+import { modelFor, planFor, secretOf } from "../test/broker/support/plans";
 import { failures, grantAdmin, replay, resetBroker } from "../test/broker/support/replay";
-import { Decl, erlangRegex } from "../lib/verify/model";
+import { Decl, erlangRegex, ofKind } from "../lib/verify/model";
+import { declaredGroupSize } from "../lib/verify/verify";
 import { startOwnCluster } from "./loadtest-broker";
 
 const USAGE = `usage: npm run loadtest -- [--quick] [--stack dev] [--broker cluster310] [--duration 60] [--rate 0]
@@ -461,23 +462,18 @@ async function main(): Promise<number> {
 
 async function loadtest(o: Options, b: Broker): Promise<number> {
     const client = adminClient(b);
-    const plan = stackPlan(o.stack);
-    const queueDecl = plan.resources.find(
-        (r) =>
-            r.type === "rabbitmq:index/queue:Queue" &&
-            r.inputs.name === o.queue &&
-            r.inputs.vhost === o.vhost,
-    );
+    // The stack as rendered for this broker's major version: 3.x rejects the 4.x-only policy keys on the route.
+    const version = (await ensureVersion(b)).version;
+    const plan = planFor(o.stack, version);
+    const model = modelFor(o.stack, version);
+    const queueDecl = ofKind(model, "queue").find((q) => q.name === o.queue && q.vhost === o.vhost);
     if (queueDecl === undefined) {
         console.error(`stack ${o.stack} declares no queue ${o.queue} in vhost ${o.vhost}`);
         return 2;
     }
-    const args = JSON.parse(
-        String((queueDecl.inputs.settings as { argumentsJson?: string }).argumentsJson ?? "{}"),
-    ) as Record<string, unknown>;
-    const groupSize = Math.min(Number(args["x-quorum-initial-group-size"] ?? 1), b.nodes.length);
+    // The bare queue gets the members the stack's queue is kept at (its policy's target on RabbitMQ 4).
+    const groupSize = Math.min(declaredGroupSize(model, queueDecl)?.size ?? 1, b.nodes.length);
     if (o.replay) {
-        const model = stackModel(o.stack);
         await resetBroker(client, model);
         // The load needs only the task route; a rejection elsewhere in the stack is reported, not fatal.
         const results = await replay(client, model);

@@ -100,10 +100,23 @@ function brokerQueueType(q: BrokerQueue): string {
     return typeof t === "string" ? t : "classic";
 }
 
-/** Expected quorum members: the initial group size, capped by the running cluster size (RabbitMQ's rule). */
-export function expectedMembers(q: QueueDecl, clusterSize: number): number | undefined {
-    const g = q.arguments["x-quorum-initial-group-size"];
-    return typeof g === "number" ? Math.min(g, clusterSize) : undefined;
+/**
+ * A quorum queue's declared group size and where it comes from: the `target-group-size` of the policy in effect
+ * (RabbitMQ 4, kept by membership reconciliation) or the `x-quorum-initial-group-size` argument (3.x).
+ */
+export function declaredGroupSize(model: Model, q: QueueDecl): { size: number; source: string } | undefined {
+    const target = effectivePolicy(model, q)?.definition["target-group-size"];
+    if (typeof target === "number") {
+        return { size: target, source: "target-group-size" };
+    }
+    const initial = q.arguments["x-quorum-initial-group-size"];
+    return typeof initial === "number" ? { size: initial, source: "initial group size" } : undefined;
+}
+
+/** Expected quorum members: the declared group size, capped by the running cluster size (RabbitMQ's rule). */
+export function expectedMembers(model: Model, q: QueueDecl, clusterSize: number): number | undefined {
+    const g = declaredGroupSize(model, q);
+    return g === undefined ? undefined : Math.min(g.size, clusterSize);
 }
 
 async function checkDecl(
@@ -182,12 +195,13 @@ async function checkDecl(
             field("auto_delete", d.autoDelete, q.auto_delete);
             field("arguments", d.arguments, q.arguments ?? {});
             if (d.queueType === "quorum") {
-                const want = expectedMembers(d, clusterSize);
+                const group = declaredGroupSize(model, d);
+                const want = expectedMembers(model, d, clusterSize);
                 const members = q.members ?? [];
                 const online = (q.online ?? []).filter((m) => members.includes(m));
-                if (want !== undefined && members.length < want) {
+                if (group !== undefined && want !== undefined && members.length < want) {
                     add(
-                        `has ${members.length} quorum member(s) ${show(members)}, expected ${want} (initial group size ${show(d.arguments["x-quorum-initial-group-size"])} on ${clusterSize} running node(s))`,
+                        `has ${members.length} quorum member(s) ${show(members)}, expected ${want} (${group.source} ${group.size} on ${clusterSize} running node(s))`,
                     );
                 }
                 if (online.length < members.length) {
@@ -288,10 +302,10 @@ export async function verifyBroker(client: ManagementClient, model: Model): Prom
     const notes: string[] = [];
     const nodes = await runningNodes(client);
     for (const q of ofKind(model, "queue")) {
-        const g = q.arguments["x-quorum-initial-group-size"];
-        if (typeof g === "number" && g > nodes.length) {
+        const g = declaredGroupSize(model, q);
+        if (g !== undefined && g.size > nodes.length) {
             notes.push(
-                `${q.label}: initial group size ${g} > ${nodes.length} running node(s): expecting ${nodes.length} members`,
+                `${q.label}: ${g.source} ${g.size} > ${nodes.length} running node(s): expecting ${nodes.length} members`,
             );
         }
     }

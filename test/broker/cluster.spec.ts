@@ -3,33 +3,15 @@
  * leader under confirmed publishing with the generated app credentials.
  */
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import { apiPath } from "../../lib/management/client";
 import { ofKind } from "../../lib/verify/model";
 import { BrokerQueue, expectedMembers, runningNodes } from "../../lib/verify/verify";
-import { Broker, BrokerNode, adminClient, envDir, repoRoot, requireBroker } from "./support/brokers";
+import { Broker, BrokerNode, adminClient, killNode, requireBroker, restartNode } from "./support/brokers";
 import { Conn, amqpConnect, drain, localAppUrl } from "./support/amqp";
 import { publishRouteTo } from "./support/expect";
 import { STACKS, secretOf } from "./support/plans";
 import { Topo, setUpTopology, tearDown } from "./support/topo";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const v = await f().catch(() => undefined);
-        if (v !== undefined) {
-            return v;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-        }
-        await sleep(250);
-    }
-}
+import { sleep, waitFor } from "./support/wait";
 
 describe("3-node RabbitMQ 3.10 cluster", function () {
     for (const stack of STACKS) {
@@ -48,8 +30,8 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
                 const nodes = await runningNodes(t.client);
                 assert.equal(nodes.length, 3, "running nodes");
                 for (const q of ofKind(t.model, "queue").filter((x) => x.queueType === "quorum")) {
-                    const want = expectedMembers(q, nodes.length);
-                    assert.ok(want !== undefined, `${q.label}: no x-quorum-initial-group-size in the plan`);
+                    const want = expectedMembers(t.model, q, nodes.length);
+                    assert.ok(want !== undefined, `${q.label}: no group size in the plan`);
                     const info = await t.client.get<BrokerQueue>(`queues/${apiPath(q.vhost, q.name)}`);
                     const members = info.members ?? [];
                     assert.equal(members.length, want, `${q.label}: members ${JSON.stringify(members)}`);
@@ -91,20 +73,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
 
         after(async function () {
             if (killed) {
-                const res = spawnSync(
-                    "bash",
-                    [
-                        path.join(repoRoot, "scripts", "brokers.sh"),
-                        "restart-node",
-                        broker.id,
-                        String(killed.index),
-                    ],
-                    {
-                        encoding: "utf8",
-                        env: { ...process.env, BROKERS_DIR: path.dirname(envDir()) },
-                    },
-                );
-                assert.equal(res.status, 0, `restart-node failed: ${res.stderr}`);
+                restartNode(broker, killed.index);
                 const c = adminClient(broker);
                 await waitFor("3 running nodes after the restart", 60000, async () =>
                     (await runningNodes(c)).length === 3 ? true : undefined,
@@ -219,10 +188,9 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
             await waitFor("confirms before the kill", 20000, async () =>
                 confirmed.size >= 2000 ? true : undefined,
             );
-            const pid = Number(fs.readFileSync(leader.pidFile as string, "utf8").trim());
             killAt = Date.now();
             killed = leader;
-            process.kill(pid, "SIGKILL");
+            killNode(leader);
             const confirmedAtKill = confirmed.size;
             const progress = setInterval(
                 () =>

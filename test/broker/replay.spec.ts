@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { ManagementClient } from "../../lib/management/client";
-import { Decl, Model, ofKind, providerCalls } from "../../lib/verify/model";
+import { Decl, Model, effectivePolicy, ofKind, providerCalls } from "../../lib/verify/model";
 import { verifyBroker } from "../../lib/verify/verify";
 import { Broker, BrokerId, adminClient, ensureVersion, requireBroker } from "./support/brokers";
 import { STACKS, modelFor, stackModel, stackPlan, variantConfigFile } from "./support/plans";
@@ -170,14 +170,37 @@ describe("plan replay (provider-exact calls) on real brokers", function () {
                             `      4.x-only in the stack, changed for ${broker.version}: ${d.label} ${key(d)}`,
                         ),
                     );
-                    // The RabbitMQ 4 rendering on this broker: rejected exactly where the variant differs.
+                    // 3.x has no target-group-size: its variant sizes every quorum queue by argument instead, the
+                    // same number the RabbitMQ 4 rendering puts in the queue's policy.
+                    const [queues, others] = [
+                        changed.filter((d) => d.kind === "queue"),
+                        changed.filter((d) => d.kind !== "queue"),
+                    ];
+                    assert.deepEqual(
+                        queues.map((d) => d.urn).sort(),
+                        ofKind(four, "queue")
+                            .filter((q) => q.queueType === "quorum")
+                            .map((q) => q.urn)
+                            .sort(),
+                        "queues the 3.x variant changes vs the quorum queues",
+                    );
+                    for (const q of ofKind(four, "queue").filter((d) => queues.includes(d))) {
+                        const v = ofKind(model, "queue").find((x) => x.urn === q.urn);
+                        assert.deepEqual(v?.arguments, {
+                            ...q.arguments,
+                            "x-quorum-initial-group-size": effectivePolicy(four, q)?.definition[
+                                "target-group-size"
+                            ],
+                        });
+                    }
+                    // The RabbitMQ 4 rendering on this broker: rejected exactly where the variant changes the rest.
                     await resetBroker(client, four);
                     const rejected = (await replay(client, four)).filter((r) => !r.ok).map((r) => r.decl.urn);
                     await resetBroker(client, four);
                     assert.deepEqual(
                         rejected.sort(),
-                        changed.map((d) => d.urn).sort(),
-                        "resources 3.x rejects vs resources the 3.x variant changes",
+                        others.map((d) => d.urn).sort(),
+                        "resources 3.x rejects vs resources other than queues the 3.x variant changes",
                     );
                 });
 

@@ -165,6 +165,35 @@ describe("topology diagram (lib/diagram.ts)", function () {
         assert.deepStrictEqual(capped.vhosts[0].queues[0].limits, ["group 3", "delivery-limit 7"]);
     });
 
+    it("shows the group a queue is kept at: the largest target-group-size, else the initial group size", function () {
+        const target = (name: string, type: string, size: string) =>
+            res(type, {
+                name,
+                vhost: "/v",
+                policy: {
+                    pattern: "^q$",
+                    priority: 0,
+                    applyTo: "queues",
+                    definition: { "target-group-size": size },
+                },
+            });
+        const groupOf = (resources: PlanResource[]) =>
+            topologyFromPlan(plan(resources)).vhosts[0].queues[0].limits;
+        const four = res(QUEUE_TYPE, {
+            name: "q",
+            vhost: "/v",
+            settings: { durable: true, argumentsJson: JSON.stringify({ "x-queue-type": "quorum" }) },
+        });
+        assert.deepStrictEqual(groupOf([four, target("p", POLICY_TYPE, "5")]), ["group 5"]);
+        assert.deepStrictEqual(
+            groupOf([four, target("p", POLICY_TYPE, "5"), target("o", OPERATOR_POLICY_TYPE, "7")]),
+            ["group 7"],
+        );
+        assert.deepStrictEqual(groupOf([quorum("q"), target("p", POLICY_TYPE, "5")]), ["group 5"]);
+        assert.deepStrictEqual(groupOf([quorum("q")]), ["group 3"]);
+        assert.deepStrictEqual(groupOf([four]), []);
+    });
+
     it("derives publish and consume grants from permission regexes and topic permissions", function () {
         const [v] = topologyFromPlan(samplePlan()).vhosts;
         assert.deepStrictEqual(v.users, [

@@ -3,11 +3,12 @@
  * $BROKERS_ENV_DIR, default .brokers/run), or one external broker given by RABBITMQ_TEST_* variables.
  * In CI (CI=true) a missing broker fails the suite; elsewhere the affected tests are skipped with a reason.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ManagementClient } from "../../../lib/management/client";
 
-export type BrokerId = "single310" | "cluster310" | "single40" | "external";
+export type BrokerId = "single310" | "cluster310" | "single40" | "cluster40" | "external";
 
 export interface BrokerNode {
     index: number;
@@ -164,4 +165,27 @@ export async function ensureVersion(b: Broker): Promise<Broker> {
         b.version = (await adminClient(b).get<{ rabbitmq_version: string }>("overview")).rabbitmq_version;
     }
     return b;
+}
+
+/** Kills a local node's Erlang VM outright (SIGKILL: no clean shutdown, as when a pod is lost). */
+export function killNode(node: BrokerNode): void {
+    if (node.pidFile === undefined) {
+        throw new Error(`node ${node.name} has no pid file: it is not a local broker's node`);
+    }
+    process.kill(Number(fs.readFileSync(node.pidFile, "utf8").trim()), "SIGKILL");
+}
+
+/** Starts node `index` of a local broker again (scripts/brokers.sh restart-node waits until it answers). */
+export function restartNode(b: Broker, index: number): void {
+    const res = spawnSync(
+        "bash",
+        [path.join(repoRoot, "scripts", "brokers.sh"), "restart-node", b.id, String(index)],
+        {
+            encoding: "utf8",
+            env: { ...process.env, BROKERS_DIR: path.dirname(envDir()) },
+        },
+    );
+    if (res.status !== 0) {
+        throw new Error(`scripts/brokers.sh restart-node ${b.id} ${index} failed: ${res.stderr}`);
+    }
 }

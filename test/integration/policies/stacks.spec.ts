@@ -18,6 +18,7 @@ const badStack = (name: string) => ({
 const CLUSTER = "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster: rabbitmq-cluster";
 const CLUSTER_ID = "rabbitmq-cluster (kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster)";
 const QUEUE = (name: string) => `rabbitmq:index/queue:Queue: topology-queue:/orders/${name}`;
+const POLICY = (name: string) => `rabbitmq:index/policy:Policy: topology-policy:/orders/${name}`;
 
 describe("policy check on stacks (npm run policy -- --stack)", function () {
     this.timeout(120000);
@@ -86,8 +87,8 @@ describe("policy check on stacks (npm run policy -- --stack)", function () {
         const result = await check(badStack("single-replica"));
         assert.deepStrictEqual(lines(result), [
             `[mandatory] enforce-cluster-replica-minimum (${CLUSTER}): RabbitmqCluster "rabbitmq" has spec.replicas 1; clusters need at least 3 replicas. Set spec.replicas to 3 or more.`,
-            `[mandatory] enforce-quorum-group-size (${QUEUE("orders")}): topology-queue:/orders/orders (rabbitmq:index/queue:Queue) sets x-quorum-initial-group-size 1; quorum queues need at least 3 members. Set it to 3 or more.`,
-            `[mandatory] enforce-quorum-group-size (${QUEUE("orders.dead")}): topology-queue:/orders/orders.dead (rabbitmq:index/queue:Queue) sets x-quorum-initial-group-size 1; quorum queues need at least 3 members. Set it to 3 or more.`,
+            `[mandatory] enforce-quorum-group-size (${POLICY("orders.dead")}): topology-policy:/orders/orders.dead (rabbitmq:index/policy:Policy) sets target-group-size 1; quorum queues need at least 3 members. Set it to 3 or more.`,
+            `[mandatory] enforce-quorum-group-size (${POLICY("orders")}): topology-policy:/orders/orders (rabbitmq:index/policy:Policy) sets target-group-size 1; quorum queues need at least 3 members. Set it to 3 or more.`,
         ]);
         assert.strictEqual(hasMandatoryViolation(result), true);
     });
