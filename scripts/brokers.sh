@@ -2,14 +2,18 @@
 # Throwaway RabbitMQ brokers on loopback for the broker test suite and for trying `npm run verify` locally.
 #
 #   scripts/brokers.sh install [all|310|40]       install RabbitMQ 3.10 (apt) and/or the 4.0 chroot (debootstrap)
-#   scripts/brokers.sh start [BROKER...]          start brokers (default: single310 cluster310 single40)
+#   scripts/brokers.sh start [BROKER...]          start brokers (default: all four)
 #   scripts/brokers.sh stop                       stop every node this script started, unmount the chroot's /proc
-#   scripts/brokers.sh restart-node BROKER N      start node N of BROKER again (after a test killed it)
+#   scripts/brokers.sh restart-node BROKER N      start node N of BROKER again (after a test killed or stopped it)
+#   scripts/brokers.sh stop-node BROKER N         stop node N of BROKER (SIGTERM: a clean shutdown), keep its data
+#   scripts/brokers.sh cli BROKER N TOOL ARGS...  run a RabbitMQ CLI tool (rabbitmqctl, rabbitmq-queues, ...) against
+#                                                 node N of BROKER, with the node's HOME and env (in the chroot for 4.0)
 #   scripts/brokers.sh status                     list the env files of running brokers
 #   scripts/brokers.sh run [BROKER...] -- CMD...  install, start, run CMD, always stop (also on failure or signal);
 #                                                 exits with CMD's status
 #
-# Brokers: single310 (one 3.10 node), cluster310 (three 3.10 nodes), single40 (one 4.0 node in a Debian 13 chroot).
+# Brokers: single310 (one 3.10 node), cluster310 (three 3.10 nodes), single40 (one 4.0 node in a Debian 13 chroot),
+# cluster40 (three 4.0 nodes in the chroot).
 # Each running broker has an env file $BROKERS_RUN/<broker>.env (RABBITMQ_MGMT_URL, RABBITMQ_AMQP_URL,
 # RABBITMQ_ADMIN_USER, RABBITMQ_ADMIN_PASSWORD, BROKER_NODE_<n>_* ...), read by test/broker/support/brokers.ts.
 # Needs root (apt-get, debootstrap, chroot, mount). Ports are picked free on 127.0.0.1.
@@ -24,7 +28,7 @@ BROKERS_CACHE=${BROKERS_CACHE:-$BROKERS_DIR/cache}
 BROKERS_RUN=$BROKERS_DIR/run
 ROOT40=$BROKERS_CACHE/trixie-rabbitmq
 RMQ310_BIN=/usr/lib/rabbitmq/bin
-ALL_BROKERS=(single310 cluster310 single40)
+ALL_BROKERS=(single310 cluster310 single40 cluster40)
 # Node names and chroot paths carry a tag of BROKERS_DIR, so two checkouts (or a CI run beside a developer's
 # brokers) can run brokers at the same time without clashing in epmd.
 TAG=$(printf %s "$BROKERS_DIR" | cksum | cut -d' ' -f1)
@@ -160,16 +164,24 @@ wait_ready() { # URL USER PASS NAME
     return 1
 }
 
+cli() { # BROKER N TOOL ARGS... : a RabbitMQ CLI tool against node N of BROKER
+    local broker=$1 n=$2 tool=$3
+    shift 3
+    # shellcheck disable=SC1091
+    . "$BROKERS_RUN/$broker/node$n/node.vars"
+    # ENVS holds only VAR=path words without spaces, so word splitting yields the assignments.
+    # shellcheck disable=SC2086
+    if [ "$KIND" = 40 ]; then
+        chroot "$ROOT40" env $ENVS "/usr/lib/rabbitmq/bin/$tool" "$@"
+    else
+        env $ENVS "$RMQ310_BIN/$tool" "$@"
+    fi
+}
+
 ctl() { # BROKER N ARGS... : rabbitmqctl against node N of BROKER
     local broker=$1 n=$2
     shift 2
-    # shellcheck disable=SC1091
-    . "$BROKERS_RUN/$broker/node$n/node.vars"
-    if [ "$KIND" = 40 ]; then
-        chroot "$ROOT40" /bin/sh -c "export $ENVS; exec /usr/lib/rabbitmq/bin/rabbitmqctl -q $*"
-    else
-        env $ENVS "$RMQ310_BIN/rabbitmqctl" -q "$@"
-    fi
+    cli "$broker" "$n" rabbitmqctl -q "$@"
 }
 
 start_broker() {
@@ -178,6 +190,7 @@ start_broker() {
     single310) kind=310 nodes=1 prefix=s310 ;;
     cluster310) kind=310 nodes=3 prefix=c310 ;;
     single40) kind=40 nodes=1 prefix=s40 ;;
+    cluster40) kind=40 nodes=3 prefix=c40 ;;
     *) die "unknown broker '$broker' (known: ${ALL_BROKERS[*]})" ;;
     esac
     if [ -f "$BROKERS_RUN/$broker.env" ]; then die "$broker is already running; run '$0 stop' first"; fi
@@ -302,7 +315,7 @@ start_brokers() {
     for b in "$@"; do
         case $b in
         single310 | cluster310) need310=1 ;;
-        single40) need40=1 ;;
+        single40 | cluster40) need40=1 ;;
         *) die "unknown broker '$b' (known: ${ALL_BROKERS[*]})" ;;
         esac
     done
@@ -343,6 +356,22 @@ restart-node)
     wait_ready "http://127.0.0.1:$MGMT" "$RABBITMQ_ADMIN_USER" "$RABBITMQ_ADMIN_PASSWORD" || die "node $2 of $1 not ready"
     log "$1 node $2 ($NAME) running again"
     ;;
+stop-node)
+    [ $# = 2 ] || die "stop-node BROKER N"
+    ndir=$BROKERS_RUN/$1/node$2
+    [ -f "$ndir/node.vars" ] || die "no node $2 of $1"
+    stop_node "$ndir"
+    log "$1 node $2 stopped"
+    ;;
+cli)
+    [ $# -ge 3 ] || die "cli BROKER N TOOL ARGS..."
+    [ -f "$BROKERS_RUN/$1/node$2/node.vars" ] || die "no node $2 of $1"
+    case $3 in
+    rabbitmqctl | rabbitmq-diagnostics | rabbitmq-queues | rabbitmq-upgrade | rabbitmq-plugins) ;;
+    *) die "cli: '$3' is not a RabbitMQ CLI tool" ;;
+    esac
+    cli "$@"
+    ;;
 status) ls "$BROKERS_RUN"/*.env 2>/dev/null || echo "no brokers running" ;;
 run)
     brokers=()
@@ -365,7 +394,7 @@ run)
     exit $status
     ;;
 *)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "$cmd" ] || exit 2
     ;;
 esac
