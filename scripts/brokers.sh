@@ -129,7 +129,8 @@ loopback_users = none
 disk_free_limit.absolute = 50MB
 collect_statistics_interval = 1000
 EOF
-    echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+    # The platform's plugins (lib/clusterSpec.ts ADDITIONAL_PLUGINS): the runbook's shovel needs them.
+    echo '[rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management].' >"$dir/enabled_plugins"
 }
 
 node_env() { # DIR NODENAME DIST HOME -> env assignments for the node and its CLI
@@ -367,7 +368,7 @@ cli)
     [ $# -ge 3 ] || die "cli BROKER N TOOL ARGS..."
     [ -f "$BROKERS_RUN/$1/node$2/node.vars" ] || die "no node $2 of $1"
     case $3 in
-    rabbitmqctl | rabbitmq-diagnostics | rabbitmq-queues | rabbitmq-upgrade | rabbitmq-plugins) ;;
+    rabbitmqctl | rabbitmq-diagnostics | rabbitmq-queues | rabbitmq-upgrade) ;;
     *) die "cli: '$3' is not a RabbitMQ CLI tool" ;;
     esac
     cli "$@"
