@@ -9,27 +9,20 @@ import * as path from "path";
 import { apiPath } from "../../lib/management/client";
 import { ofKind } from "../../lib/verify/model";
 import { BrokerQueue, expectedMembers, runningNodes } from "../../lib/verify/verify";
-import { Broker, BrokerNode, adminClient, envDir, repoRoot, requireBroker } from "./support/brokers";
+import {
+    Broker,
+    BrokerNode,
+    adminClient,
+    envDir,
+    repoRoot,
+    requireBroker,
+    sleep,
+    waitFor,
+} from "./support/brokers";
 import { Conn, amqpConnect, drain, localAppUrl } from "./support/amqp";
 import { publishRouteTo } from "./support/expect";
 import { STACKS, secretOf } from "./support/plans";
 import { Topo, setUpTopology, tearDown } from "./support/topo";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const v = await f().catch(() => undefined);
-        if (v !== undefined) {
-            return v;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-        }
-        await sleep(250);
-    }
-}
 
 describe("3-node RabbitMQ 3.10 cluster", function () {
     for (const stack of STACKS) {

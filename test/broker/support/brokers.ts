@@ -165,3 +165,25 @@ export async function ensureVersion(b: Broker): Promise<Broker> {
     }
     return b;
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `f` until it returns a value (errors count as "not yet"); the last error goes into the timeout message. */
+export async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + ms;
+    let last: unknown;
+    for (;;) {
+        try {
+            const v = await f();
+            if (v !== undefined) {
+                return v;
+            }
+        } catch (e) {
+            last = e;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+        }
+        await sleep(250);
+    }
+}

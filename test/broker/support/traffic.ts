@@ -4,10 +4,8 @@
  * ready pod). Records what the broker confirmed and what was delivered, to prove no confirmed message was lost.
  */
 import * as amqp from "amqplib";
-import { Broker } from "./brokers";
+import { Broker, sleep } from "./brokers";
 import { Conn, amqpConnect } from "./amqp";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Connects to the first URL that accepts, starting after the last one used; `urls` may change between calls. */
 async function connectNext(
