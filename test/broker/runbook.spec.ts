@@ -497,7 +497,11 @@ for (const { id, fresh } of clusters) {
             const [exp, rm] = podCommands(sec).filter(
                 (c) => c.text.includes(" export_definitions ") || c.tool === "rm",
             );
-            assert.equal(rm.tool, "rm");
+            assert.equal(
+                rm.text.split(" -- ")[1],
+                `rm ${exp.text.split(" ").pop()}`,
+                "rm removes the exported file",
+            );
             const imp = podCommand(sec, "import_definitions");
             const work = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-defs-"));
             const file = path.join(work, "definitions.json");
