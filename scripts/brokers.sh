@@ -2,15 +2,19 @@
 # Throwaway RabbitMQ brokers on loopback for the broker test suite and for trying `npm run verify` locally.
 #
 #   scripts/brokers.sh install [all|310|40]       install RabbitMQ 3.10 (apt) and/or the 4.0 chroot (debootstrap)
-#   scripts/brokers.sh start [BROKER...]          start brokers (default: single310 cluster310 single40 cluster40)
+#   scripts/brokers.sh start [BROKER...]          start brokers (default: all five)
 #   scripts/brokers.sh stop                       stop every node this script started, unmount the chroot's /proc
-#   scripts/brokers.sh restart-node BROKER N      start node N of BROKER again (after a test killed it)
+#   scripts/brokers.sh restart-node BROKER N      start node N of BROKER again (after a test killed or stopped it)
+#   scripts/brokers.sh stop-node BROKER N         stop node N of BROKER (SIGTERM: a clean shutdown), keep its data
+#   scripts/brokers.sh cli BROKER N TOOL ARGS...  run a RabbitMQ CLI tool (rabbitmqctl, rabbitmq-queues, ...) against
+#                                                 node N of BROKER, with the node's HOME and env (in the chroot for 4.0)
 #   scripts/brokers.sh status                     list the env files of running brokers
 #   scripts/brokers.sh run [BROKER...] -- CMD...  install, start, run CMD, always stop (also on failure or signal);
 #                                                 exits with CMD's status
 #
 # Brokers: single310 (one 3.10 node), cluster310 (three 3.10 nodes), single40 (one 4.0 node in a Debian 13 chroot),
-# cluster40 (five 4.0 nodes in the chroot: room for quorum queues to grow from the default 3 members to 5).
+# cluster40 (five 4.0 nodes in the chroot: room for quorum queues to grow from the default 3 members to 5),
+# cluster40small (three 4.0 nodes: the runbook's majority-loss and rolling-restart procedures, like cluster310).
 # 4.0 nodes get the membership reconciliation lines the RabbitmqCluster renders, from the compiled
 # lib/clusterSpec.ts (run npm run build first), so the suite tests the production settings.
 # Each running broker has an env file $BROKERS_RUN/<broker>.env (RABBITMQ_MGMT_URL, RABBITMQ_AMQP_URL,
@@ -27,7 +31,7 @@ BROKERS_CACHE=${BROKERS_CACHE:-$BROKERS_DIR/cache}
 BROKERS_RUN=$BROKERS_DIR/run
 ROOT40=$BROKERS_CACHE/trixie-rabbitmq
 RMQ310_BIN=/usr/lib/rabbitmq/bin
-ALL_BROKERS=(single310 cluster310 single40 cluster40)
+ALL_BROKERS=(single310 cluster310 single40 cluster40 cluster40small)
 # Node names and chroot paths carry a tag of BROKERS_DIR, so two checkouts (or a CI run beside a developer's
 # brokers) can run brokers at the same time without clashing in epmd.
 TAG=$(printf %s "$BROKERS_DIR" | cksum | cut -d' ' -f1)
@@ -137,7 +141,8 @@ disk_free_limit.absolute = 50MB
 collect_statistics_interval = 1000
 EOF
     if [ "$kind" = 40 ]; then rendered_conf 4 >>"$dir/rabbit.conf"; fi
-    echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+    # The platform's plugins (lib/clusterSpec.ts ADDITIONAL_PLUGINS): the runbook's shovel needs them.
+    echo '[rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management].' >"$dir/enabled_plugins"
 }
 
 node_env() { # DIR NODENAME DIST HOME -> env assignments for the node and its CLI
@@ -172,16 +177,24 @@ wait_ready() { # URL USER PASS NAME
     return 1
 }
 
+cli() { # BROKER N TOOL ARGS... : a RabbitMQ CLI tool against node N of BROKER
+    local broker=$1 n=$2 tool=$3
+    shift 3
+    # shellcheck disable=SC1091
+    . "$BROKERS_RUN/$broker/node$n/node.vars"
+    # ENVS holds only VAR=path words without spaces, so word splitting yields the assignments.
+    # shellcheck disable=SC2086
+    if [ "$KIND" = 40 ]; then
+        chroot "$ROOT40" env $ENVS "/usr/lib/rabbitmq/bin/$tool" "$@"
+    else
+        env $ENVS "$RMQ310_BIN/$tool" "$@"
+    fi
+}
+
 ctl() { # BROKER N ARGS... : rabbitmqctl against node N of BROKER
     local broker=$1 n=$2
     shift 2
-    # shellcheck disable=SC1091
-    . "$BROKERS_RUN/$broker/node$n/node.vars"
-    if [ "$KIND" = 40 ]; then
-        chroot "$ROOT40" /bin/sh -c "export $ENVS; exec /usr/lib/rabbitmq/bin/rabbitmqctl -q $*"
-    else
-        env $ENVS "$RMQ310_BIN/rabbitmqctl" -q "$@"
-    fi
+    cli "$broker" "$n" rabbitmqctl -q "$@"
 }
 
 start_broker() {
@@ -191,6 +204,7 @@ start_broker() {
     cluster310) kind=310 nodes=3 prefix=c310 ;;
     single40) kind=40 nodes=1 prefix=s40 ;;
     cluster40) kind=40 nodes=5 prefix=c40 ;;
+    cluster40small) kind=40 nodes=3 prefix=c43 ;;
     *) die "unknown broker '$broker' (known: ${ALL_BROKERS[*]})" ;;
     esac
     if [ -f "$BROKERS_RUN/$broker.env" ]; then die "$broker is already running; run '$0 stop' first"; fi
@@ -325,7 +339,7 @@ start_brokers() {
     for b in "$@"; do
         case $b in
         single310 | cluster310) need310=1 ;;
-        single40 | cluster40) need40=1 ;;
+        single40 | cluster40 | cluster40small) need40=1 ;;
         *) die "unknown broker '$b' (known: ${ALL_BROKERS[*]})" ;;
         esac
     done
@@ -366,6 +380,22 @@ restart-node)
     wait_ready "http://127.0.0.1:$MGMT" "$RABBITMQ_ADMIN_USER" "$RABBITMQ_ADMIN_PASSWORD" || die "node $2 of $1 not ready"
     log "$1 node $2 ($NAME) running again"
     ;;
+stop-node)
+    [ $# = 2 ] || die "stop-node BROKER N"
+    ndir=$BROKERS_RUN/$1/node$2
+    [ -f "$ndir/node.vars" ] || die "no node $2 of $1"
+    stop_node "$ndir"
+    log "$1 node $2 stopped"
+    ;;
+cli)
+    [ $# -ge 3 ] || die "cli BROKER N TOOL ARGS..."
+    [ -f "$BROKERS_RUN/$1/node$2/node.vars" ] || die "no node $2 of $1"
+    case $3 in
+    rabbitmqctl | rabbitmq-diagnostics | rabbitmq-queues | rabbitmq-upgrade) ;;
+    *) die "cli: '$3' is not a RabbitMQ CLI tool" ;;
+    esac
+    cli "$@"
+    ;;
 status) ls "$BROKERS_RUN"/*.env 2>/dev/null || echo "no brokers running" ;;
 run)
     brokers=()
@@ -388,7 +418,7 @@ run)
     exit $status
     ;;
 *)
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "$cmd" ] || exit 2
     ;;
 esac

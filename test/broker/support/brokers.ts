@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ManagementClient } from "../../../lib/management/client";
 
-export type BrokerId = "single310" | "cluster310" | "single40" | "cluster40" | "external";
+export type BrokerId = "single310" | "cluster310" | "single40" | "cluster40" | "cluster40small" | "external";
 
 export interface BrokerNode {
     index: number;
