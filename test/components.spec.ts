@@ -8,6 +8,7 @@ import { RabbitmqCluster } from "../components/rabbitmqCluster";
 import { parsePlatformConfig } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { loadStackConfig } from "../lib/stackConfig";
+import { setComponentMocks } from "./support";
 
 function assertResourceError(construct: () => unknown, message: string): void {
     assert.throws(construct, (e: unknown) => {
@@ -20,17 +21,7 @@ function assertResourceError(construct: () => unknown, message: string): void {
 /** Argument validation happens in the constructor, before any child exists: each error is exact. */
 describe("component argument validation", function () {
     before(async function () {
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-                call: (args) => {
-                    throw new Error(`Mock not implemented: ${args.token}`);
-                },
-            },
-            "rabbitmq-platform",
-            "components",
-            false,
-        );
+        await setComponentMocks("components");
     });
 
     it("ClusterOperator refuses a version that is not an exact release tag", function () {

@@ -12,7 +12,7 @@ import { projectRoot } from "../lib/project";
 import { Plan, PlanResource, RenderFailure, renderStack } from "../lib/render";
 import { loadStackConfig } from "../lib/stackConfig";
 import { normalizeTopology, TopologyInput } from "../lib/topology";
-import { byType, one, shippedStackConfig, stackFile } from "./support";
+import { byType, one, setComponentMocks, shippedStackConfig, stackFile } from "./support";
 
 const JOB = "kubernetes:batch/v1:Job";
 const PERF_TEST = "rabbitmq-platform:loadtest:PerfTest";
@@ -557,17 +557,7 @@ describe("in-cluster PerfTest", function () {
         const route = (): PerfTestRoute => perfTestRoute(shipped(), "/engine", "engine:tasks");
 
         before(async function () {
-            await pulumi.runtime.setMocks(
-                {
-                    newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-                    call: (args) => {
-                        throw new Error(`Mock not implemented: ${args.token}`);
-                    },
-                },
-                "rabbitmq-platform",
-                "perftest",
-                false,
-            );
+            await setComponentMocks("perftest");
         });
 
         function assertResourceError(construct: () => unknown, message: string): void {

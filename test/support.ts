@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { Plan, PlanResource, renderStack, RenderedStack, RenderOptions } from "../lib/render";
 import { projectRoot } from "../lib/project";
@@ -80,4 +81,19 @@ export function shippedStackConfig(stack: string): Record<string, unknown> {
         config: Record<string, unknown>;
     };
     return doc.config;
+}
+
+/** Mocks for constructing a component directly: every resource echoes its inputs, any call fails loudly. */
+export function setComponentMocks(stack: string): Promise<void> {
+    return pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+            call: (args) => {
+                throw new Error(`Mock not implemented: ${args.token}`);
+            },
+        },
+        "rabbitmq-platform",
+        stack,
+        false,
+    );
 }

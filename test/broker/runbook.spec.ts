@@ -258,6 +258,31 @@ for (const { id, fresh } of clusters) {
                 await cliOk(b, 1, "rabbitmq-upgrade", ["drain"]);
                 await cliOk(b, 1, "rabbitmq-upgrade", ["revive"]);
             }
+            // Step 4's forced shrink keeps only what the survivor has written. On a loaded machine its log can lag
+            // the other two (which alone make a confirm), and the shrink would then drop confirmed messages that
+            // this test counts: wait until it has written everything, so the test checks the procedure, not
+            // replication lag (the runbook tells an operator to shrink onto the most complete survivor).
+            await waitFor("server-0's member to have written the whole log", 30000, async () => {
+                const members = JSON.parse(
+                    (
+                        await cliOk(b, 1, "rabbitmq-queues", [
+                            "-q",
+                            "quorum_status",
+                            QUEUE,
+                            "--vhost",
+                            VHOST,
+                            "--formatter",
+                            "json",
+                        ])
+                    ).stdout,
+                ) as Record<string, unknown>[];
+                // 4.x calls it "Last Written", 3.x "Log Index".
+                const written = (m: Record<string, unknown>) => Number(m["Last Written"] ?? m["Log Index"]);
+                const survivor = members.find((m) => m["Node Name"] === nodeName(1));
+                return survivor !== undefined && members.every((m) => written(m) <= written(survivor))
+                    ? true
+                    : undefined;
+            });
             const leaderName = (await queueInfo()).leader;
             const leader = b.nodes.find((n) => n.name === leaderName);
             assert.ok(leader?.pidFile && leader.index !== 1, `leader ${String(leaderName)} is not server-0`);
