@@ -73,7 +73,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
 
         after(async function () {
             if (killed) {
-                restartNode(broker, killed.index);
+                await restartNode(broker, killed.index);
                 const c = adminClient(broker);
                 await waitFor("3 running nodes after the restart", 60000, async () =>
                     (await runningNodes(c)).length === 3 ? true : undefined,

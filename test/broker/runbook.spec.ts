@@ -13,7 +13,17 @@ import * as path from "path";
 import { apiPath } from "../../lib/management/client";
 import { JsonMap, ofKind, providerCalls } from "../../lib/verify/model";
 import { BrokerQueue, runningNodes } from "../../lib/verify/verify";
-import { Broker, BrokerId, BrokerNode, adminAmqpUrl, adminClient, requireBroker } from "./support/brokers";
+import {
+    Broker,
+    BrokerId,
+    BrokerNode,
+    adminAmqpUrl,
+    adminClient,
+    killNode,
+    requireBroker,
+    restartNode,
+    stopNode,
+} from "./support/brokers";
 import { Conn, amqpConnect, drain, localAppUrl, publishConfirmed, uniqueBatch } from "./support/amqp";
 import { publishRouteTo } from "./support/expect";
 import { AppSecret, secretOf } from "./support/plans";
@@ -31,11 +41,9 @@ import {
     parseTable,
     podCommand,
     podCommands,
-    restartNode,
     runPodCommand,
     runPodCommandOk,
     section,
-    stopNode,
 } from "./support/runbook";
 import { Topo, purgeAll, setUpTopology, tearDown } from "./support/topo";
 import { Consumer, Publisher, loss, waitForDelivery } from "./support/traffic";
@@ -289,7 +297,7 @@ for (const { id, fresh } of clusters) {
             const other = b.nodes.find((n) => n !== leader && n.index !== 1) as BrokerNode;
             await stop(other.index);
             stopped.add(leader.index);
-            process.kill(Number(fs.readFileSync(leader.pidFile, "utf8").trim()), "SIGKILL");
+            killNode(leader);
 
             // Step 1.
             const curl = codeLines(sec).find((l) => l.startsWith("curl "));

@@ -215,7 +215,7 @@ describe("scale-up on a 5-node RabbitMQ 4.0 cluster: quorum membership follows t
         after(async function () {
             await closeAll(conns);
             if (downed) {
-                restartNode(broker, 5);
+                await restartNode(broker, 5);
             }
             await resetBroker(client, big);
         });
@@ -227,7 +227,7 @@ describe("scale-up on a 5-node RabbitMQ 4.0 cluster: quorum membership follows t
             await sleep(TRIGGER_MS + 3000);
             assert.deepEqual(await memberCounts(client, big), allAt(big, 3));
 
-            restartNode(broker, 5);
+            await restartNode(broker, 5);
             downed = false;
             const waited = await waitForMembers(client, big, 5, 4 * TRIGGER_MS + 30000);
             await assertKept(conns as Map<string, Conn>, big, batches);

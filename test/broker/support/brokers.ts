@@ -3,7 +3,7 @@
  * $BROKERS_ENV_DIR, default .brokers/run), or one external broker given by RABBITMQ_TEST_* variables.
  * In CI (CI=true) a missing broker fails the suite; elsewhere the affected tests are skipped with a reason.
  */
-import { spawnSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ManagementClient } from "../../../lib/management/client";
@@ -175,17 +175,49 @@ export function killNode(node: BrokerNode): void {
     process.kill(Number(fs.readFileSync(node.pidFile, "utf8").trim()), "SIGKILL");
 }
 
-/** Starts node `index` of a local broker again (scripts/brokers.sh restart-node waits until it answers). */
-export function restartNode(b: Broker, index: number): void {
-    const res = spawnSync(
-        "bash",
-        [path.join(repoRoot, "scripts", "brokers.sh"), "restart-node", b.id, String(index)],
-        {
-            encoding: "utf8",
-            env: { ...process.env, BROKERS_DIR: path.dirname(envDir()) },
-        },
-    );
-    if (res.status !== 0) {
-        throw new Error(`scripts/brokers.sh restart-node ${b.id} ${index} failed: ${res.stderr}`);
+export interface CliResult {
+    /** What ran, for messages: `node N: tool args`. */
+    what: string;
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * Runs scripts/brokers.sh on this suite's brokers, without blocking the event loop (tests keep traffic flowing
+ * while a node stops or restarts). Never throws; the caller reads `status`.
+ */
+export function brokersSh(args: string[], timeoutMs = 180000): Promise<CliResult> {
+    return new Promise((resolve) => {
+        execFile(
+            "bash",
+            [path.join(repoRoot, "scripts", "brokers.sh"), ...args],
+            {
+                env: { ...process.env, BROKERS_DIR: path.dirname(envDir()) },
+                timeout: timeoutMs,
+                maxBuffer: 16 * 1024 * 1024,
+            },
+            (err, stdout, stderr) => {
+                const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+                resolve({ what: args.join(" "), status: code, stdout, stderr });
+            },
+        );
+    });
+}
+
+async function brokersShOk(args: string[]): Promise<void> {
+    const r = await brokersSh(args);
+    if (r.status !== 0) {
+        throw new Error(`scripts/brokers.sh ${r.what} failed (${r.status}): ${r.stderr}`);
     }
+}
+
+/** Stops a local node cleanly (SIGTERM, as Kubernetes stops a pod) and keeps its data. */
+export function stopNode(b: Broker, index: number): Promise<void> {
+    return brokersShOk(["stop-node", b.id, String(index)]);
+}
+
+/** Starts node `index` of a local broker again (restart-node stops it first if it runs, and waits until it answers). */
+export function restartNode(b: Broker, index: number): Promise<void> {
+    return brokersShOk(["restart-node", b.id, String(index)]);
 }

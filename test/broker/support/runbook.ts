@@ -4,10 +4,9 @@
  * for <pod> (server-i is node i+1), with the same shell words the runbook has. A changed command in the runbook is
  * a changed command in the test.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Broker, envDir, repoRoot } from "./brokers";
+import { Broker, CliResult, brokersSh, envDir, repoRoot } from "./brokers";
 
 export const runbookText = fs.readFileSync(path.join(repoRoot, "docs", "runbook.md"), "utf8");
 
@@ -226,32 +225,6 @@ export function localArg(b: Broker, nodeIndex: number, arg: string): string {
         .join(nodeFiles(b, nodeIndex).mnesiaAsSeen);
 }
 
-export interface CliResult {
-    /** What ran, for messages: `node N: tool args`. */
-    what: string;
-    status: number;
-    stdout: string;
-    stderr: string;
-}
-
-function brokersSh(args: string[], timeoutMs = 180000): Promise<CliResult> {
-    return new Promise((resolve) => {
-        execFile(
-            "bash",
-            [path.join(repoRoot, "scripts", "brokers.sh"), ...args],
-            {
-                env: { ...process.env, BROKERS_DIR: path.dirname(envDir()) },
-                timeout: timeoutMs,
-                maxBuffer: 16 * 1024 * 1024,
-            },
-            (err, stdout, stderr) => {
-                const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-                resolve({ what: args.join(" "), status: code, stdout, stderr });
-            },
-        );
-    });
-}
-
 /** Runs a RabbitMQ CLI tool against a local node (does not throw; see {@link cliOk}). */
 export function cli(b: Broker, nodeIndex: number, tool: string, args: string[]): Promise<CliResult> {
     return brokersSh(["cli", b.id, String(nodeIndex), tool, ...args]);
@@ -293,22 +266,6 @@ export async function runPodCommandOk(
         );
     }
     return r;
-}
-
-/** Stops a local node cleanly (SIGTERM, as Kubernetes stops a pod) and keeps its data. */
-export async function stopNode(b: Broker, nodeIndex: number): Promise<void> {
-    const r = await brokersSh(["stop-node", b.id, String(nodeIndex)]);
-    if (r.status !== 0) {
-        throw new Error(`stop-node ${b.id} ${nodeIndex}: ${r.stderr}`);
-    }
-}
-
-/** Starts a local node again (stopping it first if it runs) and waits until its management API answers. */
-export async function restartNode(b: Broker, nodeIndex: number): Promise<void> {
-    const r = await brokersSh(["restart-node", b.id, String(nodeIndex)]);
-    if (r.status !== 0) {
-        throw new Error(`restart-node ${b.id} ${nodeIndex}: ${r.stderr}`);
-    }
 }
 
 /** A tab-separated table as rabbitmqctl prints it with -q: header row, then one row per item. */
