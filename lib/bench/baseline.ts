@@ -121,16 +121,6 @@ type TypedConstructor = new (
     opts: pulumi.ResourceOptions,
 ) => pulumi.Resource;
 
-/** Module directories of the Kubernetes API groups the plan uses; other groups are CustomResources (CRDs). */
-const KUBERNETES_GROUP_MODULES: Record<string, string> = {
-    core: "core",
-    apps: "apps",
-    policy: "policy",
-    "networking.k8s.io": "networking",
-    "admissionregistration.k8s.io": "admissionregistration",
-    yaml: "yaml",
-};
-
 /** The provider SDK class for a type token, loaded the way a program would import it (group modules only). */
 export function typedClass(type: string): TypedConstructor {
     /* eslint-disable @typescript-eslint/no-require-imports -- resolved per type token, like the program's imports */
@@ -153,8 +143,10 @@ export function typedClass(type: string): TypedConstructor {
         if (group === "helm.sh" && version === "v3" && kind === "Release") {
             return exported(require("@pulumi/kubernetes/helm/v3/release") as Record<string, unknown>, kind);
         }
-        const dir = KUBERNETES_GROUP_MODULES[group];
-        if (dir !== undefined) {
+        // Kubernetes' own groups are bare names (core, apps, batch) or end in .k8s.io, and the SDK has a module per
+        // group named after its first label; any other domain is a CRD's group (rabbitmq.com, cert-manager.io).
+        if (!group.includes(".") || group.endsWith(".k8s.io")) {
+            const dir = group.split(".")[0];
             return exported(require(`@pulumi/kubernetes/${dir}/${version}`) as Record<string, unknown>, kind);
         }
         return exported(

@@ -50,6 +50,15 @@ describe("abstraction-cost baselines (lib/bench/baseline.ts)", function () {
             typedClass("kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfigurationPatch"),
             require("@pulumi/kubernetes/admissionregistration/v1").MutatingWebhookConfigurationPatch,
         );
+        assert.equal(typedClass("kubernetes:batch/v1:Job"), require("@pulumi/kubernetes/batch/v1").Job);
+        assert.equal(
+            typedClass("kubernetes:networking.k8s.io/v1:NetworkPolicy"),
+            require("@pulumi/kubernetes/networking/v1").NetworkPolicy,
+        );
+        assert.equal(
+            typedClass("kubernetes:yaml/v2:ConfigFile"),
+            require("@pulumi/kubernetes/yaml/v2").ConfigFile,
+        );
         assert.equal(
             typedClass("kubernetes:helm.sh/v3:Release"),
             require("@pulumi/kubernetes/helm/v3/release").Release,
