@@ -9,7 +9,7 @@ import * as YAML from "yaml";
 import { ConfigError, parsePlatformConfig, PlatformConfig, PROJECT } from "./lib/config";
 import { projectRoot } from "./lib/project";
 import { perfTestRoute, PerfTestRoute } from "./lib/perfTest";
-import { normalizeTopology, NormalizedTopology } from "./lib/topology";
+import { normalizeTopology, NormalizedTopology, TopologyOptions } from "./lib/topology";
 
 export interface Settings {
     config: PlatformConfig;
@@ -23,10 +23,7 @@ export interface Settings {
 /** `isConfigSecret` exists in the runtime but is missing from its type declarations. */
 const runtimeConfig = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
 
-export function loadTopologyFile(
-    file: string,
-    options: { quorumGroupSize: number; brokerMajorVersion: number },
-): NormalizedTopology {
+export function loadTopologyFile(file: string, options: TopologyOptions): NormalizedTopology {
     const resolved = path.resolve(projectRoot(), file);
     let text: string;
     try {
