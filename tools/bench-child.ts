@@ -10,7 +10,6 @@ import { longestChain, urnName } from "../lib/bench/graph";
 import { BaselineFlavour, baselineSource, writeBaselineProgram } from "../lib/bench/baseline";
 import { generateTopology } from "../lib/bench/topogen";
 import { projectRoot } from "../lib/project";
-import { normalizeTopology } from "../lib/topology";
 import { renderStack } from "../lib/render";
 import { loadStackConfig } from "../lib/stackConfig";
 
@@ -183,8 +182,12 @@ async function baselineProgram(job: {
     return { resources: rendered.plan.resources.length, maxRssMb: maxRssMb() };
 }
 
-/** lib/topology.ts's validation alone, on a generated topology (after one small warm-up call). */
-function validate(job: { queues: number; deadLetter?: "direct" | "topic" }): ChildResult {
+/**
+ * lib/topology.ts's validation alone, on a generated topology (after one small warm-up call). Imported here, not
+ * at the top: a top-level import would load zod in every child, before the timed renders, and hide its load time.
+ */
+async function validate(job: { queues: number; deadLetter?: "direct" | "topic" }): Promise<ChildResult> {
+    const { normalizeTopology } = await import("../lib/topology");
     normalizeTopology(generateTopology(10, job.deadLetter), "warm-up", {
         quorumGroupSize: 3,
         brokerMajorVersion: 4,
@@ -212,7 +215,7 @@ async function main(): Promise<void> {
             result = await baselineProgram(job);
             break;
         case "validate":
-            result = validate(job);
+            result = await validate(job);
             break;
         default:
             throw new Error(`unknown job ${JSON.stringify(job)}`);
