@@ -6,7 +6,7 @@
  * every problem, each naming the key, the rule it breaks and how to fix it. Defaults live in Pulumi.yaml only
  * (typed project config), so this module requires every key that Pulumi.yaml defaults.
  */
-import { z } from "zod";
+import * as v from "valibot";
 
 export const PROJECT = "rabbitmq-platform";
 
@@ -35,172 +35,215 @@ const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const quantityPattern = /^([0-9]+(\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const cidrPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
+/** "a, b and c" (or "a, b or c"), for messages that list what is allowed. */
+function joinList(items: readonly string[], conjunction: string): string {
+    return items.length <= 1
+        ? items.join("")
+        : `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
+}
+export const andList = (items: readonly string[]) => joinList(items, "and");
+export const orList = (items: readonly string[]) => joinList(items, "or");
+
+const WHOLE = "must be a whole number";
+/** A whole number; callers pipe their bounds after it (parsed with `abortPipeEarly`: the first broken rule wins). */
+export const wholeNumber = v.pipe(v.number(WHOLE), v.integer(WHOLE));
+
 const k8sName = (what: string) =>
-    z
-        .string()
-        .max(63, { error: `${what} must be at most 63 characters (a Kubernetes DNS-1123 label)` })
-        .regex(dns1123Label, {
-            error: `${what} must be a Kubernetes DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
-        });
+    v.pipe(
+        v.string(),
+        v.maxLength(63, `${what} must be at most 63 characters (a Kubernetes DNS-1123 label)`),
+        v.regex(
+            dns1123Label,
+            `${what} must be a Kubernetes DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
+        ),
+    );
 
 const quantity = (what: string) =>
-    z.string().regex(quantityPattern, {
-        error: `${what} must be a Kubernetes quantity such as "500m", "2", "512Mi" or "10Gi"`,
-    });
+    v.pipe(
+        v.string(),
+        v.regex(
+            quantityPattern,
+            `${what} must be a Kubernetes quantity such as "500m", "2", "512Mi" or "10Gi"`,
+        ),
+    );
 
 const decimalString = (what: string, min: number, max: number) =>
-    z
-        .string()
-        .regex(/^[0-9]+(\.[0-9]+)?$/, {
-            error: `${what} must be a decimal number written as a string, e.g. "0.6"`,
-        })
-        .transform(Number)
-        .refine((n) => n >= min && n <= max, { error: `${what} must be between ${min} and ${max}` });
+    v.pipe(
+        v.string(),
+        v.regex(/^[0-9]+(\.[0-9]+)?$/, `${what} must be a decimal number written as a string, e.g. "0.6"`),
+        v.transform(Number),
+        v.check((n) => n >= min && n <= max, `${what} must be between ${min} and ${max}`),
+    );
 
-const endpointUrl = z.string().regex(/^https?:\/\/[^/\s?#]+$/, {
-    error:
+const endpointUrl = v.pipe(
+    v.string(),
+    v.regex(
+        /^https?:\/\/[^/\s?#]+$/,
         "must be http(s)://host:port with no path and no trailing slash (the rabbitmq provider appends /api/ itself; " +
-        "a trailing slash makes every call fail with 'Error 405 ... EOF')",
-});
+            "a trailing slash makes every call fail with 'Error 405 ... EOF')",
+    ),
+);
 
 const versionTag = (what: string) =>
-    z.string().regex(/^v\d+\.\d+\.\d+$/, { error: `${what} must be an exact release tag such as v1.2.3` });
+    v.pipe(v.string(), v.regex(/^v\d+\.\d+\.\d+$/, `${what} must be an exact release tag such as v1.2.3`));
 
-const imageRef = z.string().regex(/^[a-z0-9./_-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, {
-    error: "must be a pinned image reference with a tag or digest, e.g. rabbitmq:4.0.5-management (never a bare name or :latest)",
-});
+const imageRef = v.pipe(
+    v.string(),
+    v.regex(
+        /^[a-z0-9./_-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
+        "must be a pinned image reference with a tag or digest, e.g. rabbitmq:4.0.5-management (never a bare name or :latest)",
+    ),
+);
 
-const wholeNumber = (min: number, max: number, unit: string) =>
-    z
-        .int({ error: "must be a whole number" })
-        .min(min, { error: `must be at least ${min} ${unit}` })
-        .max(max, { error: `must be at most ${max} ${unit}` });
+const bounded = (min: number, max: number, unit: string) =>
+    v.pipe(
+        wholeNumber,
+        v.minValue(min, `must be at least ${min} ${unit}`),
+        v.maxValue(max, `must be at most ${max} ${unit}`),
+    );
+
+const flag = v.boolean("must be true or false");
+
+const hostName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IP address"));
+
+const cidrList = (example: string) =>
+    v.array(
+        v.pipe(v.string(), v.check(isCidr, `each entry must be an IPv4 CIDR such as ${example}`)),
+        "must be a list of CIDRs",
+    );
+
+const odd = (message: string) => v.check((n: number) => n % 2 === 1, message);
+
+/** The fields of the `perfTest` object key, each as `pulumi config set --path` sets it. */
+const perfTestFields = {
+    enabled: flag,
+    vhost: v.optional(v.pipe(v.string(), v.minLength(1, "must name a vhost of the topology"))),
+    queue: v.optional(v.pipe(v.string(), v.minLength(1, "must name a queue of that vhost"))),
+    rate: v.optional(bounded(1, 100000, "messages per second per producer")),
+    seconds: v.optional(bounded(10, 3600, "seconds")),
+    producers: v.optional(bounded(1, 50, "producers")),
+    consumers: v.optional(bounded(1, 50, "consumers")),
+};
 
 /** The schema of every configuration key the program reads, after type conversion. */
-const schema = z
-    .object({
-        mode: z.enum(["operator", "external"], {
-            error: 'must be "operator" (install cert-manager, the Cluster Operator and a RabbitmqCluster) or "external" (use an existing broker)',
-        }),
-        namespace: k8sName("namespace"),
-        clusterName: k8sName("clusterName"),
-        installCertManager: z.boolean({ error: "must be true or false" }),
-        certManagerVersion: versionTag("certManagerVersion"),
-        operatorVersion: versionTag("operatorVersion"),
-        operatorScopeNamespaces: z.array(k8sName("each namespace"), {
-            error: "must be a list of namespace names",
-        }),
-        image: imageRef,
-        replicas: z
-            .int({ error: "must be a whole number" })
-            .min(1, { error: "must be at least 1", abort: true })
-            .max(9, { error: "must be at most 9 (the Cluster Operator tests 1, 3 and 5 nodes)", abort: true })
-            .refine((n) => n % 2 === 1, {
-                error: "must be odd: an even cluster tolerates no more node failures than the next smaller odd one, and a 50/50 partition stops both halves",
-            }),
-        quorumGroupSize: z
-            .int({ error: "must be a whole number" })
-            .min(1, { error: "must be at least 1", abort: true })
-            .refine((n) => n % 2 === 1, {
-                error: "must be odd: an even quorum group tolerates no more member failures than the next smaller odd one",
-            }),
-        cpuRequest: quantity("cpuRequest"),
-        cpuLimit: quantity("cpuLimit"),
-        memory: quantity("memory"),
-        storageClass: z.string().min(1).optional(),
-        storageSize: quantity("storageSize"),
-        memoryHighWatermark: decimalString("memoryHighWatermark", 0.4, 0.9),
-        diskFreeLimitRelative: decimalString("diskFreeLimitRelative", 1, 4),
-        antiAffinity: z.enum(["required", "preferred"], {
-            error: 'must be "required" (one broker per Kubernetes node) or "preferred" (single-node dev clusters)',
-        }),
-        zoneSpread: z.enum(["DoNotSchedule", "ScheduleAnyway"], {
-            error: 'must be "DoNotSchedule" (brokers spread over zones) or "ScheduleAnyway"',
-        }),
-        podDisruptionBudget: z.boolean({ error: "must be true or false" }),
-        retainDataOnDelete: z.boolean({ error: "must be true or false" }),
-        protect: z.boolean({ error: "must be true or false" }),
-        readyTimeoutSeconds: z
-            .int({ error: "must be a whole number" })
-            .min(60, { error: "must be at least 60" })
-            .max(7200, { error: "must be at most 7200" }),
-        managementEndpoint: endpointUrl.optional(),
-        managementService: z.enum(["none", "LoadBalancer", "NodePort"], {
-            error: 'must be "none", "LoadBalancer" or "NodePort"',
-        }),
-        managementNodePort: z
-            .int({ error: "must be a whole number" })
-            .min(30000, { error: "must be in the NodePort range 30000-32767" })
-            .max(32767, { error: "must be in the NodePort range 30000-32767" })
-            .optional(),
-        managementNodeAddress: z
-            .string()
-            .regex(/^[A-Za-z0-9.:-]+$/, { error: "must be a host name or IP address" })
-            .optional(),
-        managementSourceRanges: z.array(
-            z.string().refine(isCidr, { error: "each entry must be an IPv4 CIDR such as 203.0.113.0/24" }),
-            { error: "must be a list of CIDRs" },
+const schema = v.strictObject({
+    mode: v.picklist(
+        ["operator", "external"],
+        'must be "operator" (install cert-manager, the Cluster Operator and a RabbitmqCluster) or "external" (use an existing broker)',
+    ),
+    namespace: k8sName("namespace"),
+    clusterName: k8sName("clusterName"),
+    installCertManager: flag,
+    certManagerVersion: versionTag("certManagerVersion"),
+    operatorVersion: versionTag("operatorVersion"),
+    operatorScopeNamespaces: v.array(k8sName("each namespace"), "must be a list of namespace names"),
+    image: imageRef,
+    replicas: v.pipe(
+        wholeNumber,
+        v.minValue(1, "must be at least 1"),
+        v.maxValue(9, "must be at most 9 (the Cluster Operator tests 1, 3 and 5 nodes)"),
+        odd(
+            "must be odd: an even cluster tolerates no more node failures than the next smaller odd one, and a 50/50 partition stops both halves",
         ),
-        topologyFile: z.string().min(1),
-        createAppNamespaces: z.boolean({ error: "must be true or false" }),
-        externalAmqpHost: z
-            .string()
-            .regex(/^[A-Za-z0-9.-]+$/, { error: "must be a host name or IP address" })
-            .optional(),
-        externalAmqpPort: z.int().min(1).max(65535).optional(),
-        externalAmqpTls: z.boolean({ error: "must be true or false" }).optional(),
-        externalAdminUsername: z.string().min(1).optional(),
-        tls: z.enum(["off", "both", "only"], {
-            error: 'must be "off" (plain AMQP and HTTP), "both" (TLS beside the plain listeners) or "only" (plain listeners disabled)',
-        }),
-        tlsIssuer: z
-            .string()
-            .regex(/^(ClusterIssuer|Issuer)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
-                error: "must be ClusterIssuer/<name> or Issuer/<name> (an Issuer in the cluster's namespace)",
-            })
-            .optional(),
-        rabbitmqMajorVersion: z
-            .int({ error: "must be a whole number" })
-            .min(3, { error: "must be 3 or 4", abort: true })
-            .max(4, { error: "must be 3 or 4" })
-            .optional(),
-        networkPolicies: z.boolean({ error: "must be true or false" }),
-        restrictBrokerEgress: z.boolean({ error: "must be true or false" }),
-        monitoringNamespace: k8sName("monitoringNamespace"),
-        apiServerCidrs: z.array(
-            z.string().refine(isCidr, { error: "each entry must be an IPv4 CIDR such as 172.18.0.2/32" }),
-            { error: "must be a list of CIDRs" },
+    ),
+    quorumGroupSize: v.pipe(
+        wholeNumber,
+        v.minValue(1, "must be at least 1"),
+        odd(
+            "must be odd: an even quorum group tolerates no more member failures than the next smaller odd one",
         ),
-        prometheusOperator: z.boolean({ error: "must be true or false" }),
-        prometheusLabels: z.array(
-            z.string().regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, { error: "each entry must be key=value" }),
-            { error: "must be a list of key=value labels" },
+    ),
+    cpuRequest: quantity("cpuRequest"),
+    cpuLimit: quantity("cpuLimit"),
+    memory: quantity("memory"),
+    storageClass: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"))),
+    storageSize: quantity("storageSize"),
+    memoryHighWatermark: decimalString("memoryHighWatermark", 0.4, 0.9),
+    diskFreeLimitRelative: decimalString("diskFreeLimitRelative", 1, 4),
+    antiAffinity: v.picklist(
+        ["required", "preferred"],
+        'must be "required" (one broker per Kubernetes node) or "preferred" (single-node dev clusters)',
+    ),
+    zoneSpread: v.picklist(
+        ["DoNotSchedule", "ScheduleAnyway"],
+        'must be "DoNotSchedule" (brokers spread over zones) or "ScheduleAnyway"',
+    ),
+    podDisruptionBudget: flag,
+    retainDataOnDelete: flag,
+    protect: flag,
+    readyTimeoutSeconds: v.pipe(
+        wholeNumber,
+        v.minValue(60, "must be at least 60"),
+        v.maxValue(7200, "must be at most 7200"),
+    ),
+    managementEndpoint: v.optional(endpointUrl),
+    managementService: v.picklist(
+        ["none", "LoadBalancer", "NodePort"],
+        'must be "none", "LoadBalancer" or "NodePort"',
+    ),
+    managementNodePort: v.optional(
+        v.pipe(
+            wholeNumber,
+            v.minValue(30000, "must be in the NodePort range 30000-32767"),
+            v.maxValue(32767, "must be in the NodePort range 30000-32767"),
         ),
-        runbookUrl: z.string().regex(/^[^#\s]+$/, { error: "must be a URL or path without a #fragment" }),
-        perfTest: z
-            .object(
-                {
-                    enabled: z.boolean({ error: "must be true or false" }),
-                    vhost: z.string().min(1, { error: "must name a vhost of the topology" }).optional(),
-                    queue: z.string().min(1, { error: "must name a queue of that vhost" }).optional(),
-                    rate: wholeNumber(1, 100000, "messages per second per producer").optional(),
-                    seconds: wholeNumber(10, 3600, "seconds").optional(),
-                    producers: wholeNumber(1, 50, "producers").optional(),
-                    consumers: wholeNumber(1, 50, "consumers").optional(),
-                },
-                {
-                    error: (issue) =>
-                        issue.code === "unrecognized_keys"
-                            ? `has no field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; its fields are enabled, vhost, queue, rate, seconds, producers and consumers`
-                            : undefined,
-                },
-            )
-            .strict()
-            .optional(),
-    })
-    .strict();
+    ),
+    managementNodeAddress: v.optional(
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")),
+    ),
+    managementSourceRanges: cidrList("203.0.113.0/24"),
+    topologyFile: v.pipe(v.string(), v.minLength(1, "must name a file")),
+    createAppNamespaces: flag,
+    externalAmqpHost: v.optional(hostName),
+    externalAmqpPort: v.optional(
+        v.pipe(
+            wholeNumber,
+            v.minValue(1, "must be a port, 1-65535"),
+            v.maxValue(65535, "must be a port, 1-65535"),
+        ),
+    ),
+    externalAmqpTls: v.optional(flag),
+    externalAdminUsername: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"))),
+    tls: v.picklist(
+        ["off", "both", "only"],
+        'must be "off" (plain AMQP and HTTP), "both" (TLS beside the plain listeners) or "only" (plain listeners disabled)',
+    ),
+    tlsIssuer: v.optional(
+        v.pipe(
+            v.string(),
+            v.regex(
+                /^(ClusterIssuer|Issuer)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+                "must be ClusterIssuer/<name> or Issuer/<name> (an Issuer in the cluster's namespace)",
+            ),
+        ),
+    ),
+    rabbitmqMajorVersion: v.optional(
+        v.pipe(wholeNumber, v.minValue(3, "must be 3 or 4"), v.maxValue(4, "must be 3 or 4")),
+    ),
+    networkPolicies: flag,
+    restrictBrokerEgress: flag,
+    monitoringNamespace: k8sName("monitoringNamespace"),
+    apiServerCidrs: cidrList("172.18.0.2/32"),
+    prometheusOperator: flag,
+    prometheusLabels: v.array(
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, "each entry must be key=value")),
+        "must be a list of key=value labels",
+    ),
+    runbookUrl: v.pipe(v.string(), v.regex(/^[^#\s]+$/, "must be a URL or path without a #fragment")),
+    perfTest: v.optional(
+        v.strictObject(perfTestFields, (issue) =>
+            issue.expected === "never"
+                ? `has no field ${issue.received}; its fields are ${andList(Object.keys(perfTestFields))}`
+                : issue.expected === "Object"
+                  ? "must be an object"
+                  : "is required",
+        ),
+    ),
+});
 
-export type PlatformConfig = z.infer<typeof schema> & {
+type SchemaOutput = v.InferOutput<typeof schema>;
+
+export type PlatformConfig = SchemaOutput & {
     /** Whether `externalAdminPassword` is set (the value itself stays a Pulumi secret, never parsed here). */
     hasExternalAdminPassword: boolean;
     /** The broker's RabbitMQ major version: `rabbitmqMajorVersion`, or the image tag's in operator mode. */
@@ -213,7 +256,7 @@ export function imageMajorVersion(image: string): number | undefined {
     return m === null ? undefined : Number(m[1]);
 }
 
-function brokerMajorVersion(c: Pick<z.infer<typeof schema>, "rabbitmqMajorVersion" | "image">): number {
+function brokerMajorVersion(c: Pick<SchemaOutput, "rabbitmqMajorVersion" | "image">): number {
     return c.rabbitmqMajorVersion ?? imageMajorVersion(c.image) ?? 4;
 }
 
@@ -224,7 +267,7 @@ type KeyType = "string" | "integer" | "boolean" | "array" | "object";
  * object key also has one per field, since its fix sets that field alone (`pulumi config set --path`).
  */
 export const KEYS: Record<
-    keyof z.infer<typeof schema>,
+    keyof SchemaOutput,
     { type: KeyType; example: string; fields?: Record<string, string> }
 > = {
     mode: { type: "string", example: "operator" },
@@ -367,7 +410,7 @@ function objectFieldProblem(
 }
 
 /** The rules that relate several keys; each message ends with the fix. */
-function crossKeyProblems(c: z.infer<typeof schema>, hasExternalPassword: boolean): ConfigProblem[] {
+function crossKeyProblems(c: SchemaOutput, hasExternalPassword: boolean): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const key = (k: string) => `${PROJECT}:${k}`;
     if (c.quorumGroupSize > c.replicas) {
@@ -513,6 +556,29 @@ export function quantityValue(q: string): number {
     return Number(m[1]) * quantityUnits[m[3] ?? ""];
 }
 
+/** One schema issue as a problem: the key (or `<key>.<field>` of an object key), the rule, and the fix. */
+function schemaProblem(issue: v.InferIssue<typeof schema>, values: Record<string, unknown>): ConfigProblem {
+    const path = (issue.path ?? []).map((p) => String(p.key));
+    // An unknown field is the object's problem: its fix rewrites the object, it has no field of its own to set.
+    const [k, ...rest] =
+        issue.type === "strict_object" && issue.expected === "never" ? path.slice(0, 1) : path;
+    const fields = KEYS[k as keyof typeof KEYS]?.fields;
+    if (fields !== undefined && rest.length > 0) {
+        return objectFieldProblem(k, rest[0], issue.message, values[k], fields);
+    }
+    const example = KEYS[k as keyof typeof KEYS]?.example ?? "<value>";
+    if (!(k in values)) {
+        return {
+            key: `${PROJECT}:${k}`,
+            message: `is missing; Pulumi.yaml declares its default, so the project file was edited or not loaded. Fix: ${setHint(k, example)}`,
+        };
+    }
+    return {
+        key: `${PROJECT}:${k}${rest.length > 0 ? `[${rest.join("].[")}]` : ""}`,
+        message: `${issue.message} (got ${JSON.stringify(values[k])}). Fix: ${setHint(k, example)}`,
+    };
+}
+
 /**
  * Parses the stack's configuration.
  * @param raw every config value of the stack, keyed `<namespace>:<key>`, as Pulumi stores it (strings).
@@ -563,37 +629,21 @@ export function parsePlatformConfig(
     if (problems.length > 0) {
         throw new ConfigError(problems, "stack configuration");
     }
-    const parsed = schema.safeParse(values);
+    const parsed = v.safeParse(schema, values, { abortPipeEarly: true });
     if (!parsed.success) {
         throw new ConfigError(
-            parsed.error.issues.map((issue) => {
-                const k = String(issue.path[0] ?? "");
-                const fields = KEYS[k as keyof typeof KEYS]?.fields;
-                if (fields !== undefined && issue.path.length > 1) {
-                    return objectFieldProblem(k, String(issue.path[1]), issue.message, values[k], fields);
-                }
-                const got = k in values ? ` (got ${JSON.stringify(values[k])})` : "";
-                const example = KEYS[k as keyof typeof KEYS]?.example ?? "<value>";
-                const message =
-                    issue.code === "invalid_type" && !(k in values)
-                        ? `is missing; Pulumi.yaml declares its default, so the project file was edited or not loaded. Fix: ${setHint(k, example)}`
-                        : `${issue.message}${got}. Fix: ${setHint(k, example)}`;
-                return {
-                    key: `${prefix}${k}${issue.path.length > 1 ? `[${issue.path.slice(1).join("].[")}]` : ""}`,
-                    message,
-                };
-            }),
+            parsed.issues.map((issue) => schemaProblem(issue, values)),
             "stack configuration",
         );
     }
     const hasExternalAdminPassword = `${prefix}externalAdminPassword` in raw;
-    const cross = crossKeyProblems(parsed.data, hasExternalAdminPassword);
+    const cross = crossKeyProblems(parsed.output, hasExternalAdminPassword);
     if (cross.length > 0) {
         throw new ConfigError(cross, "stack configuration");
     }
     return {
-        ...parsed.data,
+        ...parsed.output,
         hasExternalAdminPassword,
-        brokerMajorVersion: brokerMajorVersion(parsed.data),
+        brokerMajorVersion: brokerMajorVersion(parsed.output),
     };
 }

@@ -5,120 +5,135 @@
  * publish to and consume from; permissions, topic permissions and per-queue RabbitMQ policies are derived from
  * that here, so the components only turn a `NormalizedTopology` into resources.
  */
-import { z } from "zod";
-import { ConfigError, ConfigProblem } from "./config";
+import * as v from "valibot";
+import { andList, ConfigError, ConfigProblem, orList, wholeNumber } from "./config";
 
-const objectName = z
-    .string()
-    .min(1, { error: "must not be empty" })
-    .max(255, { error: "must be at most 255 characters (a RabbitMQ name limit)" })
-    .regex(/^[A-Za-z0-9_.:-]+$/, {
-        error: "may contain only letters, digits and _ . : - (a '/' breaks the provider's binding IDs, an '@' breaks its resource IDs)",
-    })
-    .refine((n) => !n.startsWith("amq."), { error: "must not start with 'amq.' (reserved by RabbitMQ)" })
-    .refine((n) => !n.includes("::"), { error: "must not contain '::' (it would break the Pulumi URN)" });
+const nonEmpty = (message: string) => v.pipe(v.string(), v.minLength(1, message));
 
-const vhostName = z
-    .string()
-    .regex(/^\/?[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$|^\/$/, {
-        error: "may contain only letters, digits and _ . : - /, and no '@'",
-    })
-    .refine((n) => !n.includes("::"), { error: "must not contain '::'" });
+const objectName = v.pipe(
+    v.string(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(255, "must be at most 255 characters (a RabbitMQ name limit)"),
+    v.regex(
+        /^[A-Za-z0-9_.:-]+$/,
+        "may contain only letters, digits and _ . : - (a '/' breaks the provider's binding IDs, an '@' breaks its resource IDs)",
+    ),
+    v.check((n) => !n.startsWith("amq."), "must not start with 'amq.' (reserved by RabbitMQ)"),
+    v.check((n) => !n.includes("::"), "must not contain '::' (it would break the Pulumi URN)"),
+);
 
-const userName = z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, {
-        error: "may contain only letters, digits, _ . and -, at most 64 characters",
-    })
-    .refine((n) => n !== "guest", {
-        error: "must not be 'guest': RabbitMQ's well-known default account is never an app identity",
-    });
+const vhostName = v.pipe(
+    v.string(),
+    v.regex(
+        /^\/?[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$|^\/$/,
+        "may contain only letters, digits and _ . : - /, and no '@'",
+    ),
+    v.check((n) => !n.includes("::"), "must not contain '::'"),
+);
 
-const k8sLabel = z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "must be a Kubernetes DNS-1123 label" })
-    .max(63);
-const k8sSubdomain = z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a Kubernetes DNS-1123 subdomain" })
-    .max(253);
+const userName = v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9_.-]{1,64}$/, "may contain only letters, digits, _ . and -, at most 64 characters"),
+    v.check(
+        (n) => n !== "guest",
+        "must not be 'guest': RabbitMQ's well-known default account is never an app identity",
+    ),
+);
 
-const positiveInt = z.int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" });
+const k8sLabel = v.pipe(
+    v.string(),
+    v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes DNS-1123 label"),
+    v.maxLength(63, "must be at most 63 characters (a Kubernetes DNS-1123 label)"),
+);
+const k8sSubdomain = v.pipe(
+    v.string(),
+    v.regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes DNS-1123 subdomain"),
+    v.maxLength(253, "must be at most 253 characters (a Kubernetes DNS-1123 subdomain)"),
+);
 
-const exchangeSchema = z
-    .object({
-        name: objectName,
-        type: z.enum(["direct", "fanout", "topic", "headers"], {
-            error: "must be direct, fanout, topic or headers",
+const positiveInt = v.pipe(wholeNumber, v.minValue(1, "must be at least 1"));
+
+/** One of `options`, naming them all when it is not. */
+const oneOf = <const T extends readonly string[]>(options: T) =>
+    v.picklist(options, `must be ${orList(options)}`);
+
+/** A list of `item`, empty when left out. */
+const listOf = <T extends v.GenericSchema>(item: T) => v.optional(v.array(item, "must be a list"), () => []);
+
+/** An object with exactly these fields: an unknown one is named with the ones it may have (a typo shows at once). */
+function fieldsOf<const T extends v.ObjectEntries>(what: string, entries: T) {
+    const names = andList(Object.keys(entries));
+    return v.strictObject(entries, (issue) =>
+        issue.expected === "never"
+            ? `is not a field of ${what}; its fields are ${names}`
+            : issue.expected === "Object"
+              ? `must be ${what} (an object with ${names})`
+              : "is required",
+    );
+}
+
+const exchangeSchema = fieldsOf("an exchange", {
+    name: objectName,
+    type: oneOf(["direct", "fanout", "topic", "headers"]),
+});
+
+const queueSchema = fieldsOf("a queue", {
+    name: objectName,
+    type: v.optional(oneOf(["quorum", "classic", "stream"]), "quorum"),
+    deliveryLimit: v.optional(positiveInt),
+    deadLetter: v.optional(
+        fieldsOf("a dead-letter route", {
+            exchange: objectName,
+            routingKey: nonEmpty(
+                "must be set: without it dead letters keep their original key and the route cannot be checked",
+            ),
+            strategy: v.optional(oneOf(["at-least-once", "at-most-once"]), "at-least-once"),
         }),
-    })
-    .strict();
+    ),
+    maxLength: v.optional(positiveInt),
+    maxLengthBytes: v.optional(positiveInt),
+    overflow: v.optional(oneOf(["drop-head", "reject-publish"])),
+});
 
-const queueSchema = z
-    .object({
-        name: objectName,
-        type: z
-            .enum(["quorum", "classic", "stream"], { error: "must be quorum, classic or stream" })
-            .default("quorum"),
-        deliveryLimit: positiveInt.optional(),
-        deadLetter: z
-            .object({
-                exchange: objectName,
-                routingKey: z.string().min(1, {
-                    error: "must be set: without it dead letters keep their original key and the route cannot be checked",
-                }),
-                strategy: z.enum(["at-least-once", "at-most-once"]).default("at-least-once"),
-            })
-            .strict()
-            .optional(),
-        maxLength: positiveInt.optional(),
-        maxLengthBytes: positiveInt.optional(),
-        overflow: z.enum(["drop-head", "reject-publish"]).optional(),
-    })
-    .strict();
+const bindingSchema = fieldsOf("a binding", {
+    exchange: objectName,
+    queue: objectName,
+    routingKey: v.optional(v.string(), ""),
+});
 
-const bindingSchema = z
-    .object({
-        exchange: objectName,
-        queue: objectName,
-        routingKey: z.string().default(""),
-    })
-    .strict();
+const publishSchema = fieldsOf("a publish entry", {
+    exchange: objectName,
+    routingKeys: v.optional(
+        v.pipe(
+            v.array(nonEmpty("must not be empty"), "must be a list"),
+            v.minLength(1, "must list at least one routing key (or be left out)"),
+        ),
+    ),
+});
 
-const publishSchema = z
-    .object({
-        exchange: objectName,
-        routingKeys: z.array(z.string().min(1)).min(1).optional(),
-    })
-    .strict();
+const userSchema = fieldsOf("a user", {
+    name: userName,
+    secret: fieldsOf("a Secret reference", { namespace: k8sLabel, name: k8sSubdomain }),
+    publishes: listOf(publishSchema),
+    consumes: listOf(objectName),
+});
 
-const userSchema = z
-    .object({
-        name: userName,
-        secret: z.object({ namespace: k8sLabel, name: k8sSubdomain }).strict(),
-        publishes: z.array(publishSchema).default([]),
-        consumes: z.array(objectName).default([]),
-    })
-    .strict();
+const vhostSchema = fieldsOf("a vhost", {
+    name: vhostName,
+    exchanges: listOf(exchangeSchema),
+    queues: listOf(queueSchema),
+    bindings: listOf(bindingSchema),
+    users: listOf(userSchema),
+});
 
-const vhostSchema = z
-    .object({
-        name: vhostName,
-        exchanges: z.array(exchangeSchema).default([]),
-        queues: z.array(queueSchema).default([]),
-        bindings: z.array(bindingSchema).default([]),
-        users: z.array(userSchema).default([]),
-    })
-    .strict();
+const topologySchema = fieldsOf("a topology", {
+    vhosts: v.pipe(v.array(vhostSchema, "must be a list"), v.minLength(1, "must declare at least one vhost")),
+});
 
-const topologySchema = z
-    .object({ vhosts: z.array(vhostSchema).min(1, { error: "must declare at least one vhost" }) })
-    .strict();
-
-export type TopologyInput = z.input<typeof topologySchema>;
-type ExchangeDecl = z.infer<typeof exchangeSchema>;
-type QueueDecl = z.infer<typeof queueSchema>;
-type BindingDecl = z.infer<typeof bindingSchema>;
+export type TopologyInput = v.InferInput<typeof topologySchema>;
+type ExchangeDecl = v.InferOutput<typeof exchangeSchema>;
+type QueueDecl = v.InferOutput<typeof queueSchema>;
+type BindingDecl = v.InferOutput<typeof bindingSchema>;
 
 export type QueueType = "quorum" | "classic" | "stream";
 
@@ -411,11 +426,11 @@ export function normalizeTopology(
     source: string,
     options: TopologyOptions,
 ): NormalizedTopology {
-    const parsed = topologySchema.safeParse(input);
+    const parsed = v.safeParse(topologySchema, input, { abortPipeEarly: true });
     if (!parsed.success) {
         throw new ConfigError(
-            parsed.error.issues.map((i) => ({
-                key: `${source}: ${formatPath(i.path)}`,
+            parsed.issues.map((i) => ({
+                key: `${source}: ${formatPath((i.path ?? []).map((p) => p.key as PropertyKey))}`,
                 message: `${i.message}. Fix: correct this entry in ${source}`,
             })),
             `topology (${source})`,
@@ -425,7 +440,7 @@ export function normalizeTopology(
     const sink: ProblemSink = {
         add: (path, message) => problems.push({ key: `${source}: ${path}`, message }),
     };
-    const topology = parsed.data;
+    const topology = parsed.output;
 
     checkUnique(
         topology.vhosts.map((v) => v.name),

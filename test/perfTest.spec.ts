@@ -286,6 +286,9 @@ describe("in-cluster PerfTest", function () {
             assert.deepStrictEqual(problems('{"enabled":true,"duration":60}'), [
                 `rabbitmq-platform:perfTest: has no field "duration"; its fields are enabled, vhost, queue, rate, seconds, producers and consumers (got {"enabled":true,"duration":60}). Fix: pulumi config set rabbitmq-platform:perfTest '{"enabled":true,"vhost":"/engine","queue":"engine:tasks"}'`,
             ]);
+            assert.deepStrictEqual(problems('{"vhost":"/engine"}'), [
+                `rabbitmq-platform:perfTest.enabled: is required. Fix: pulumi config set --path 'rabbitmq-platform:perfTest.enabled' true`,
+            ]);
             assert.deepStrictEqual(problems("true"), [
                 `rabbitmq-platform:perfTest: must be an object (got "true"). Fix: pulumi config set rabbitmq-platform:perfTest '{"enabled":true,"vhost":"/engine","queue":"engine:tasks"}'`,
             ]);

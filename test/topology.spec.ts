@@ -221,6 +221,41 @@ describe("topology (lib/topology.ts)", function () {
         );
     });
 
+    it("names the fields an entry may have when it has another, and requires the ones it must have", function () {
+        assert.deepStrictEqual(
+            problemsOf({
+                vhosts: [
+                    vhost({
+                        queues: [{ name: "q", deliveryLimt: 3 }, { type: "quorum" }, "q2"],
+                        bindings: [],
+                        users: [],
+                    }),
+                ],
+            }),
+            [
+                "t.yaml: vhosts[0].queues[0].deliveryLimt: is not a field of a queue; its fields are name, type, deliveryLimit, deadLetter, maxLength, maxLengthBytes and overflow. Fix: correct this entry in t.yaml",
+                "t.yaml: vhosts[0].queues[1].name: is required. Fix: correct this entry in t.yaml",
+                "t.yaml: vhosts[0].queues[2]: must be a queue (an object with name, type, deliveryLimit, deadLetter, maxLength, maxLengthBytes and overflow). Fix: correct this entry in t.yaml",
+            ],
+        );
+        assert.deepStrictEqual(problemsOf({ vhosts: "/engine" }), [
+            "t.yaml: vhosts: must be a list. Fix: correct this entry in t.yaml",
+        ]);
+    });
+
+    it("reports the first rule a value breaks, not every rule after it", function () {
+        assert.deepStrictEqual(
+            problemsOf({
+                vhosts: [
+                    vhost({ users: [{ name: "app", secret: { namespace: "Bad_".repeat(20), name: "s" } }] }),
+                ],
+            }),
+            [
+                "t.yaml: vhosts[0].users[0].secret.namespace: must be a Kubernetes DNS-1123 label. Fix: correct this entry in t.yaml",
+            ],
+        );
+    });
+
     it("matches topic routing keys like the broker", function () {
         assert.strictEqual(topicMatches("documento.deletion.*", "documento.deletion.dlq"), true);
         assert.strictEqual(topicMatches("documento.*", "documento.deletion.dlq"), false);
