@@ -160,16 +160,15 @@ interface RegisterRequest {
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
 }
-interface RegisterResponse {
-    getUrn(): string;
-}
 interface OutputsRequest {
     getUrn(): string;
     getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 type Callback<T> = (err: Error | null, resp: T) => void;
+/** A mock monitor method that answers with the resource's URN: registerResource, readResource. */
+export type UrnCall<Req> = (req: Req, cb: Callback<{ getUrn(): string }>) => void;
 interface MockMonitor {
-    registerResource(req: RegisterRequest, cb: Callback<RegisterResponse>): void;
+    registerResource: UrnCall<RegisterRequest>;
     registerResourceOutputs(req: OutputsRequest, cb: Callback<unknown>): void;
 }
 /** Runtime functions that exist at run time but are marked internal in the SDK's declarations. */
@@ -178,6 +177,23 @@ const runtime = pulumi.runtime as unknown as {
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
     waitForRPCs(): Promise<void>;
 };
+
+/**
+ * Wraps a mock monitor method (bound to the monitor) so that `observe` sees every request it accepted, with the URN
+ * it gave. `observe` runs before the SDK hears back, so whoever awaits the resource finds it already recorded.
+ */
+export function observeAccepted<Req>(
+    call: UrnCall<Req>,
+    observe: (req: Req, urn: string) => void,
+): UrnCall<Req> {
+    return (req, cb) =>
+        call(req, (err, resp) => {
+            if (err === null) {
+                observe(req, resp.getUrn());
+            }
+            cb(err, resp);
+        });
+}
 
 function stripProviderId(ref: string): string | null {
     if (ref === "") {
@@ -237,31 +253,25 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
     const wire: Record<string, WireResource> = {};
     let stackOutputs: Record<string, unknown> = {};
     const monitor = runtime.getMonitor();
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) =>
-        register(req, (err, resp) => {
-            if (err === null) {
-                const urn = resp.getUrn();
-                const inputs = req.getObject()?.toJavaScript() ?? {};
-                const propertyDependencies: Record<string, string[]> = {};
-                req.getPropertydependenciesMap().forEach((v, k) => {
-                    propertyDependencies[k] = v.getUrnsList();
-                });
-                resources.push({
-                    urn,
-                    type: req.getType(),
-                    name: req.getName(),
-                    custom: req.getCustom(),
-                    parent: req.getParent() === "" ? null : req.getParent(),
-                    provider: stripProviderId(req.getProvider()),
-                    dependencies: req.getDependenciesList(),
-                    protect: req.getProtect(),
-                    inputs: displayValue(inputs, showSecrets) as Record<string, unknown>,
-                });
-                wire[urn] = { inputs, propertyDependencies, deletedWith: req.getDeletedwith() };
-            }
-            cb(err, resp);
+    monitor.registerResource = observeAccepted(monitor.registerResource.bind(monitor), (req, urn) => {
+        const inputs = req.getObject()?.toJavaScript() ?? {};
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((v, k) => {
+            propertyDependencies[k] = v.getUrnsList();
         });
+        resources.push({
+            urn,
+            type: req.getType(),
+            name: req.getName(),
+            custom: req.getCustom(),
+            parent: req.getParent() === "" ? null : req.getParent(),
+            provider: stripProviderId(req.getProvider()),
+            dependencies: req.getDependenciesList(),
+            protect: req.getProtect(),
+            inputs: displayValue(inputs, showSecrets) as Record<string, unknown>,
+        });
+        wire[urn] = { inputs, propertyDependencies, deletedWith: req.getDeletedwith() };
+    });
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req, cb) => {
         if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {

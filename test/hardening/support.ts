@@ -3,7 +3,7 @@
  * inputs), as pulumi-testing.md §1.3 describes. Inputs are unwrapped from Pulumi's wire format.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { displayValue } from "../../lib/render";
+import { displayValue, observeAccepted, UrnCall } from "../../lib/render";
 
 export interface Registered {
     type: string;
@@ -14,23 +14,24 @@ export interface Registered {
     inputs: Record<string, unknown>;
 }
 
-interface RegisterRequest {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-    getCustom(): boolean;
-    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+interface Struct {
+    toJavaScript(): Record<string, unknown>;
 }
-type Callback<T> = (err: Error | null, resp: T) => void;
-interface ReadRequest {
+interface ResourceRequest {
     getType(): string;
     getName(): string;
     getParent(): string;
-    getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+interface RegisterRequest extends ResourceRequest {
+    getCustom(): boolean;
+    getObject(): Struct | undefined;
+}
+interface ReadRequest extends ResourceRequest {
+    getProperties(): Struct | undefined;
 }
 interface MockMonitor {
-    registerResource(req: RegisterRequest, cb: Callback<{ getUrn(): string }>): void;
-    readResource(req: ReadRequest, cb: Callback<{ getUrn(): string }>): void;
+    registerResource: UrnCall<RegisterRequest>;
+    readResource: UrnCall<ReadRequest>;
 }
 const runtime = pulumi.runtime as unknown as { getMonitor(): MockMonitor; waitForRPCs(): Promise<void> };
 
@@ -68,43 +69,23 @@ export async function installMocks(
     );
     const resources: Registered[] = [];
     const monitor = runtime.getMonitor();
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) =>
-        register(req, (err, resp) => {
-            if (err === null) {
-                resources.push({
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn: resp.getUrn(),
-                    parent: req.getParent(),
-                    custom: req.getCustom(),
-                    inputs: displayValue(req.getObject()?.toJavaScript() ?? {}, true) as Record<
-                        string,
-                        unknown
-                    >,
-                });
-            }
-            cb(err, resp);
+    const record = (req: ResourceRequest, urn: string, custom: boolean, inputs: Struct | undefined) => {
+        resources.push({
+            type: req.getType(),
+            name: req.getName(),
+            urn,
+            parent: req.getParent(),
+            custom,
+            inputs: displayValue(inputs?.toJavaScript() ?? {}, true) as Record<string, unknown>,
         });
+    };
+    monitor.registerResource = observeAccepted(monitor.registerResource.bind(monitor), (req, urn) =>
+        record(req, urn, req.getCustom(), req.getObject()),
+    );
     // Reads (`Resource.get`, StackReference) are recorded like registrations.
-    const read = monitor.readResource.bind(monitor);
-    monitor.readResource = (req, cb) =>
-        read(req, (err, resp) => {
-            if (err === null) {
-                resources.push({
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn: resp.getUrn(),
-                    parent: req.getParent(),
-                    custom: true,
-                    inputs: displayValue(req.getProperties()?.toJavaScript() ?? {}, true) as Record<
-                        string,
-                        unknown
-                    >,
-                });
-            }
-            cb(err, resp);
-        });
+    monitor.readResource = observeAccepted(monitor.readResource.bind(monitor), (req, urn) =>
+        record(req, urn, true, req.getProperties()),
+    );
     return {
         resources,
         byType: (type) => resources.filter((r) => r.type === type),
