@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
+import { CORE_SCHEMA, YAMLException, load as loadYaml } from "js-yaml";
 import { ConfigError, parsePlatformConfig, PlatformConfig, PROJECT } from "./lib/config";
 import { projectRoot } from "./lib/project";
 import { perfTestRoute, PerfTestRoute } from "./lib/perfTest";
@@ -39,17 +39,19 @@ export function loadTopologyFile(file: string, options: TopologyOptions): Normal
             "stack configuration",
         );
     }
-    const doc = YAML.parseDocument(text);
-    if (doc.errors.length > 0) {
+    let content: unknown;
+    try {
+        content = loadYaml(text, { filename: file, schema: CORE_SCHEMA });
+    } catch (e) {
+        if (!(e instanceof YAMLException)) {
+            throw e;
+        }
         throw new ConfigError(
-            doc.errors.map((e) => ({
-                key: `${file}: line ${e.linePos?.[0].line ?? "?"}`,
-                message: `${e.message}. Fix: correct the YAML`,
-            })),
+            [{ key: `${file}: line ${e.mark.line + 1}`, message: `${e.reason}. Fix: correct the YAML` }],
             `topology (${file})`,
         );
     }
-    return normalizeTopology(doc.toJS(), file, options);
+    return normalizeTopology(content, file, options);
 }
 
 export function readSettings(): Settings {

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 
 export interface StackConfig {
     project: string;
@@ -30,11 +30,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function readYaml(file: string): unknown {
-    const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"));
-    if (doc.errors.length > 0) {
-        throw new Error(`${file}: ${doc.errors[0].message}`);
-    }
-    return doc.toJS();
+    return loadYaml(fs.readFileSync(file, "utf8"), { filename: file, schema: CORE_SCHEMA });
 }
 
 /**

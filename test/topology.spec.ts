@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { loadTopologyFile } from "../config";
 import { ConfigError } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { escapeRegex, exactAlternation, normalizeTopology, Router, topicMatches } from "../lib/topology";
@@ -254,6 +256,31 @@ describe("topology (lib/topology.ts)", function () {
                 "t.yaml: vhosts[0].users[0].secret.namespace: must be a Kubernetes DNS-1123 label. Fix: correct this entry in t.yaml",
             ],
         );
+    });
+
+    it("reads the file as YAML 1.2 core: a YAML error names its line, a date-like key stays a string", function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "topology-"));
+        const file = path.join(dir, "t.yaml");
+        const options = { quorumGroupSize: 3, brokerMajorVersion: 4 };
+        fs.writeFileSync(file, "vhosts:\n  - name: /v\n    queues: [q\n");
+        try {
+            loadTopologyFile(file, options);
+            assert.fail("expected the YAML error to be reported");
+        } catch (e) {
+            assert.ok(e instanceof ConfigError, String(e));
+            assert.deepStrictEqual(
+                e.problems.map((p) => p.key),
+                [`${file}: line 4`],
+            );
+            assert.match(e.problems[0].message, /Fix: correct the YAML$/);
+        }
+        fs.writeFileSync(
+            file,
+            "vhosts:\n  - name: /v\n    exchanges: [{ name: ex, type: direct }]\n    queues: [{ name: q }]\n" +
+                "    bindings: [{ exchange: ex, queue: q, routingKey: 2024-01-01 }]\n",
+        );
+        assert.strictEqual(loadTopologyFile(file, options).vhosts[0].bindings[0].routingKey, "2024-01-01");
+        fs.rmSync(dir, { recursive: true });
     });
 
     it("matches topic routing keys like the broker", function () {
