@@ -5,11 +5,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CORE_SCHEMA, YAMLException, load as loadYaml } from "js-yaml";
+import { YAMLException } from "js-yaml";
 import { ConfigError, parsePlatformConfig, PlatformConfig, PROJECT } from "./lib/config";
 import { projectRoot } from "./lib/project";
 import { perfTestRoute, PerfTestRoute } from "./lib/perfTest";
 import { normalizeTopology, NormalizedTopology, TopologyOptions } from "./lib/topology";
+import { parseYaml } from "./lib/yaml";
 
 export interface Settings {
     config: PlatformConfig;
@@ -41,7 +42,7 @@ export function loadTopologyFile(file: string, options: TopologyOptions): Normal
     }
     let content: unknown;
     try {
-        content = loadYaml(text, { filename: file, schema: CORE_SCHEMA });
+        content = parseYaml(text, file);
     } catch (e) {
         if (!(e instanceof YAMLException)) {
             throw e;

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
+import { readYamlFile } from "./yaml";
 
 export interface StackConfig {
     project: string;
@@ -29,10 +29,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readYaml(file: string): unknown {
-    return loadYaml(fs.readFileSync(file, "utf8"), { filename: file, schema: CORE_SCHEMA });
-}
-
 /**
  * @param projectDir the directory holding Pulumi.yaml.
  * @param stack the stack name (selects Pulumi.<stack>.yaml unless `configFile` is given).
@@ -45,7 +41,7 @@ export function loadStackConfig(
     configFile?: string,
     secureValue: (key: string) => string = (key) => `offline-secret-for-${key}`,
 ): StackConfig {
-    const projectFile = readYaml(path.join(projectDir, "Pulumi.yaml"));
+    const projectFile = readYamlFile(path.join(projectDir, "Pulumi.yaml"));
     if (!isRecord(projectFile) || typeof projectFile.name !== "string") {
         throw new Error(`${projectDir}/Pulumi.yaml has no project name.`);
     }
@@ -71,7 +67,7 @@ export function loadStackConfig(
     if (!fs.existsSync(stackFile)) {
         throw new Error(`Stack file ${stackFile} does not exist.`);
     }
-    const stackDoc = readYaml(stackFile);
+    const stackDoc = readYamlFile(stackFile);
     const stackConfig = isRecord(stackDoc) && isRecord(stackDoc.config) ? stackDoc.config : {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(stackConfig)) {

@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
-import * as YAML from "yaml";
 import { additionalConfig, buildClusterSpec } from "../lib/clusterSpec";
 import { parsePlatformConfig } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { loadStackConfig } from "../lib/stackConfig";
+import { readYamlFile } from "../lib/yaml";
 import { one, rendered } from "./support";
 
 const CRD_FILE = "rabbitmq.com_rabbitmqclusters.v2.22.3.yaml";
@@ -54,7 +54,7 @@ function closeObjects(schema: unknown): unknown {
 }
 
 function crdValidator(): ValidateFunction {
-    const crd = YAML.parse(fs.readFileSync(crdPath(), "utf8")) as {
+    const crd = readYamlFile(crdPath()) as {
         spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
     };
     const version = crd.spec.versions.find((v) => v.name === "v1beta1")!;

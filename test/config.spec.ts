@@ -1,10 +1,9 @@
 import * as assert from "assert";
-import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { ConfigError, KEYS, parsePlatformConfig, PROJECT, SECRET_KEYS } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { loadStackConfig } from "../lib/stackConfig";
+import { readYamlFile } from "../lib/yaml";
 
 const devConfig = () => loadStackConfig(projectRoot(), "dev").config;
 const key = (k: string) => `${PROJECT}:${k}`;
@@ -50,7 +49,7 @@ describe("stack configuration (lib/config.ts)", function () {
     });
 
     it("declares every typed key in Pulumi.yaml, with a description, and nothing the program does not read", function () {
-        const project = YAML.parse(fs.readFileSync(path.join(projectRoot(), "Pulumi.yaml"), "utf8")) as {
+        const project = readYamlFile(path.join(projectRoot(), "Pulumi.yaml")) as {
             config: Record<string, { type: string; description?: string }>;
         };
         const optional = [

@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
 import { PERFTEST_IMAGE, PerfTest } from "../components/perfTest";
 import { loadTopologyFile } from "../config";
 import { ConfigError, parsePlatformConfig, PROJECT } from "../lib/config";
@@ -12,6 +11,7 @@ import { projectRoot } from "../lib/project";
 import { Plan, PlanResource, RenderFailure, renderStack } from "../lib/render";
 import { loadStackConfig } from "../lib/stackConfig";
 import { normalizeTopology, TopologyInput } from "../lib/topology";
+import { toYaml } from "../lib/yaml";
 import { byType, one, setComponentMocks, shippedStackConfig, stackFile } from "./support";
 
 const JOB = "kubernetes:batch/v1:Job";
@@ -43,7 +43,7 @@ async function renderVariant(stack: string, config: Record<string, unknown>): Pr
 /** A topology file in a temporary directory (topologyFile resolves absolute paths as they are). */
 function topologyFile(topology: TopologyInput): string {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rmq-topology-")), "topology.yaml");
-    fs.writeFileSync(file, YAML.stringify(topology));
+    fs.writeFileSync(file, toYaml(topology));
     return file;
 }
 

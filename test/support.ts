@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
 import { Plan, PlanResource, renderStack, RenderedStack, RenderOptions } from "../lib/render";
 import { projectRoot } from "../lib/project";
+import { readYamlFile } from "../lib/yaml";
 
 const cache = new Map<string, Promise<RenderedStack>>();
 
@@ -77,7 +77,7 @@ export function stackFile(name: string, config: Record<string, unknown>): string
 
 /** The shipped stack file's config, to derive variants from. */
 export function shippedStackConfig(stack: string): Record<string, unknown> {
-    const doc = YAML.parse(fs.readFileSync(path.join(projectRoot(), `Pulumi.${stack}.yaml`), "utf8")) as {
+    const doc = readYamlFile(path.join(projectRoot(), `Pulumi.${stack}.yaml`)) as {
         config: Record<string, unknown>;
     };
     return doc.config;

@@ -2,14 +2,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
 import { loadTopologyFile } from "../config";
 import { ConfigError } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { escapeRegex, exactAlternation, normalizeTopology, Router, topicMatches } from "../lib/topology";
+import { readYamlFile } from "../lib/yaml";
 
-const shipped = () =>
-    YAML.parse(fs.readFileSync(path.join(projectRoot(), "topology.yaml"), "utf8")) as unknown;
+const shipped = () => readYamlFile(path.join(projectRoot(), "topology.yaml"));
 const normalize = (input: unknown) =>
     normalizeTopology(input, "t.yaml", { quorumGroupSize: 3, brokerMajorVersion: 4 });
 

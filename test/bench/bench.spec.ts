@@ -1,11 +1,11 @@
 /** Pure logic of the benchmarks and the load test: graph depth, statistics, generated topologies, SVG plot. */
 import { strict as assert } from "assert";
-import { parse } from "yaml";
 import { GraphResource, longestChain, urnName } from "../../lib/bench/graph";
 import { LatencyHistogram, median, percentile } from "../../lib/bench/stats";
 import { niceMax, renderSvg } from "../../lib/loadtest/plot";
 import { generateTopology, stackVariantYaml, topologyYaml } from "../../lib/bench/topogen";
 import { normalizeTopology } from "../../lib/topology";
+import { parseYaml } from "../../lib/yaml";
 
 const P = "proj";
 const urn = (type: string, name: string) => `urn:pulumi:s::${P}::${type}::${name}`;
@@ -128,8 +128,8 @@ describe("bench and loadtest logic (lib/bench)", function () {
         });
 
         it("YAML round-trips and the stack variant points at it", function () {
-            assert.deepEqual(parse(topologyYaml(3)), generateTopology(3));
-            const variant = parse(
+            assert.deepEqual(parseYaml(topologyYaml(3)), generateTopology(3));
+            const variant = parseYaml(
                 stackVariantYaml("config:\n  rabbitmq-platform:replicas: 5\n", "bin/t.yaml"),
             ) as {
                 config: Record<string, unknown>;

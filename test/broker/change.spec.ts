@@ -7,9 +7,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import YAML from "yaml";
 import { JsonMap, Model, effectivePolicy, ofKind, providerCalls } from "../../lib/verify/model";
 import { getQueue } from "../../lib/verify/verify";
+import { readYamlFile, toYaml } from "../../lib/yaml";
 import { BrokerId, ensureVersion, repoRoot, requireBroker } from "./support/brokers";
 import { Conn, drain, publishConfirmed, uniqueBatch } from "./support/amqp";
 import { publishRouteTo } from "./support/expect";
@@ -30,16 +30,16 @@ function changedStack(
     limit: number,
 ): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "change-"));
-    const topo = YAML.parse(fs.readFileSync(path.join(repoRoot, "topology.yaml"), "utf8")) as TopologyFile;
+    const topo = readYamlFile(path.join(repoRoot, "topology.yaml")) as TopologyFile;
     const q = topo.vhosts.find((v) => v.name === vhost)?.queues.find((x) => x.name === queue);
     assert.ok(q, `topology.yaml has no queue ${queue} in ${vhost}`);
     q.deliveryLimit = limit;
-    fs.writeFileSync(path.join(dir, "topology.yaml"), YAML.stringify(topo));
+    fs.writeFileSync(path.join(dir, "topology.yaml"), toYaml(topo));
     const base = variantConfigFile(stack, brokerVersion) ?? path.join(repoRoot, `Pulumi.${stack}.yaml`);
-    const doc = YAML.parse(fs.readFileSync(base, "utf8")) as { config: JsonMap };
+    const doc = readYamlFile(base) as { config: JsonMap };
     doc.config["rabbitmq-platform:topologyFile"] = path.join(dir, "topology.yaml");
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    fs.writeFileSync(file, YAML.stringify(doc));
+    fs.writeFileSync(file, toYaml(doc));
     return file;
 }
 

@@ -7,10 +7,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import YAML from "yaml";
 import { ManagementClient, apiPath } from "../../lib/management/client";
 import { JsonMap, Model, QueueDecl, ofKind, providerCalls } from "../../lib/verify/model";
 import { BrokerQueue, runningNodes } from "../../lib/verify/verify";
+import { readYamlFile, toYaml } from "../../lib/yaml";
 import { Broker, adminClient, killNode, repoRoot, requireBroker, restartNode } from "./support/brokers";
 import { Conn, connectAdmin, drain, publishConfirmed, uniqueBatch } from "./support/amqp";
 import { stackModel } from "./support/plans";
@@ -22,13 +22,11 @@ const TRIGGER_MS = 10000;
 
 /** The prod stack file with `replicas` and `quorumGroupSize` set to `size` (prod before a scale-up). */
 function prodSizedAt(size: number): string {
-    const doc = YAML.parse(fs.readFileSync(path.join(repoRoot, "Pulumi.prod.yaml"), "utf8")) as {
-        config: JsonMap;
-    };
+    const doc = readYamlFile(path.join(repoRoot, "Pulumi.prod.yaml")) as { config: JsonMap };
     doc.config["rabbitmq-platform:replicas"] = size;
     doc.config["rabbitmq-platform:quorumGroupSize"] = size;
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scaleup-")), "Pulumi.prod.yaml");
-    fs.writeFileSync(file, YAML.stringify(doc));
+    fs.writeFileSync(file, toYaml(doc));
     return file;
 }
 

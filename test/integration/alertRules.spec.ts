@@ -8,8 +8,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
 import { buildAlertRules } from "../../components/monitoring";
+import { toYaml } from "../../lib/yaml";
 
 const RUNBOOK = "https://example.test/docs/runbook.md";
 const rules = buildAlertRules({
@@ -209,11 +209,8 @@ describe("alerting rules in Prometheus's rule engine (promtool)", function () {
             this.skip();
         }
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-"));
-        fs.writeFileSync(
-            path.join(dir, "rules.yml"),
-            YAML.stringify({ groups: [{ name: "rabbitmq", rules }] }),
-        );
-        fs.writeFileSync(path.join(dir, "test.yml"), YAML.stringify(test));
+        fs.writeFileSync(path.join(dir, "rules.yml"), toYaml({ groups: [{ name: "rabbitmq", rules }] }));
+        fs.writeFileSync(path.join(dir, "test.yml"), toYaml(test));
         const check = spawnSync("promtool", ["check", "rules", "rules.yml"], { cwd: dir, encoding: "utf8" });
         assert.strictEqual(check.status, 0, check.stdout + check.stderr);
         const run = spawnSync("promtool", ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });

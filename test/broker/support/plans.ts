@@ -6,9 +6,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import YAML from "yaml";
 import { Plan, loadPlanFile, planToolPath, renderPlan } from "../../../lib/verify/plan";
 import { Model, buildModel } from "../../../lib/verify/model";
+import { readYamlFile, toYaml } from "../../../lib/yaml";
 import { repoRoot } from "./brokers";
 
 export const STACKS = ["dev", "prod"] as const;
@@ -88,9 +88,11 @@ export function variantConfigFile(stack: string, brokerVersion: string): string 
     const dir = path.join(os.tmpdir(), "rabbitmq-platform-broker-tests");
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `Pulumi.${stack}.rabbitmq${brokerVersion}.yaml`);
-    const doc = YAML.parse(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+    const doc = (readYamlFile(path.join(repoRoot, `Pulumi.${stack}.yaml`)) ?? {}) as {
+        config?: Record<string, unknown>;
+    };
     doc.config = { ...(doc.config ?? {}), "rabbitmq-platform:image": `rabbitmq:${brokerVersion}-management` };
-    fs.writeFileSync(file, YAML.stringify(doc));
+    fs.writeFileSync(file, toYaml(doc));
     return file;
 }
 
