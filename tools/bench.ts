@@ -16,6 +16,7 @@ import { median, ratio } from "../lib/bench/stats";
 import { stackVariantYaml, topologyYaml } from "../lib/bench/topogen";
 import { projectRoot } from "../lib/project";
 import type { BaselineFlavour } from "../lib/bench/baseline";
+import { projectNodeArgs } from "../lib/bench/nodeArgs";
 import type { ChildJob, ChildResult, Runtime } from "./bench-child";
 
 const root = projectRoot();
@@ -29,7 +30,11 @@ interface Measured extends ChildResult {
 
 function runChild(job: ChildJob): Measured {
     const t = performance.now();
-    const res = spawnSync(process.execPath, [childScript, JSON.stringify(job)], {
+    // As Pulumi's language host starts a program: with its Pulumi.yaml's nodeargs (a baseline has a copy of ours).
+    const nodeArgs = projectNodeArgs(
+        "projectDir" in job && job.projectDir !== undefined ? job.projectDir : root,
+    );
+    const res = spawnSync(process.execPath, [...nodeArgs, childScript, JSON.stringify(job)], {
         cwd: root,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,

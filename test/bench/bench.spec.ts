@@ -1,9 +1,14 @@
 /** Pure logic of the benchmarks and the load test: graph depth, statistics, generated topologies, SVG plot. */
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { GraphResource, longestChain, urnName } from "../../lib/bench/graph";
+import { projectNodeArgs } from "../../lib/bench/nodeArgs";
 import { LatencyHistogram, median, percentile } from "../../lib/bench/stats";
 import { niceMax, renderSvg } from "../../lib/loadtest/plot";
 import { generateTopology, stackVariantYaml, topologyYaml } from "../../lib/bench/topogen";
+import { projectRoot } from "../../lib/project";
 import { normalizeTopology } from "../../lib/topology";
 import { parseYaml } from "../../lib/yaml";
 
@@ -139,6 +144,21 @@ describe("bench and loadtest logic (lib/bench)", function () {
                 "rabbitmq-platform:topologyFile": "bin/t.yaml",
             });
             assert.throws(() => generateTopology(0), RangeError);
+        });
+    });
+
+    describe("program start", function () {
+        it("passes Pulumi.yaml's nodeargs to node as the language host does, and none when there are none", function () {
+            assert.deepEqual(projectNodeArgs(projectRoot()), ["--stack-trace-limit=1"]);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nodeargs-"));
+            const write = (yaml: string) => fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml);
+            write("name: p\nruntime: nodejs\n");
+            assert.deepEqual(projectNodeArgs(dir), []);
+            write("name: p\nruntime:\n  name: nodejs\n  options:\n    nodeargs: ' --a  --b=1 '\n");
+            assert.deepEqual(projectNodeArgs(dir), ["--a", "--b=1"]);
+            write("name: p\nruntime:\n  name: nodejs\n  options:\n    nodeargs: [--a]\n");
+            assert.throws(() => projectNodeArgs(dir), /runtime\.options\.nodeargs must be a string/);
+            fs.rmSync(dir, { recursive: true });
         });
     });
 
