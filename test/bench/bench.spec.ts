@@ -149,7 +149,7 @@ describe("bench and loadtest logic (lib/bench)", function () {
 
     describe("program start", function () {
         it("passes Pulumi.yaml's nodeargs to node as the language host does, and none when there are none", function () {
-            assert.deepEqual(projectNodeArgs(projectRoot()), ["--stack-trace-limit=1"]);
+            assert.deepEqual(projectNodeArgs(projectRoot()), ["--stack-trace-limit=0"]);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nodeargs-"));
             const write = (yaml: string) => fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml);
             write("name: p\nruntime: nodejs\n");
