@@ -1,6 +1,7 @@
 /**
- * The project's one YAML dialect, through js-yaml (which @pulumi/pulumi loads in every program anyway): the YAML 1.2
- * core schema, so no timestamps and no merge keys, the way the Pulumi CLI reads its stack files.
+ * The project's one YAML library, js-yaml, which @pulumi/pulumi loads in every program anyway. Files are read as YAML
+ * 1.2 core (no timestamps, no merge keys: a date-like routing key stays a string) and written so that any reader
+ * gets the same values back.
  */
 import * as fs from "fs";
 import { CORE_SCHEMA, dump, load } from "js-yaml";
@@ -16,10 +17,10 @@ export function readYamlFile(file: string): unknown {
 }
 
 /**
- * `value` as YAML that any YAML 1.2 parser reads back as the same value: a string that would read as another type is
- * quoted (also YAML 1.1's yes/no/on/off), long strings stay on one line and a repeated object is written out again
- * rather than as an alias.
+ * `value` as YAML that any YAML 1.1 or 1.2 reader reads back as the same value. It is written with js-yaml's default
+ * (widest) schema, so a string that some reader would take for another type is quoted: numbers, yes/no/on/off,
+ * dates, `<<`. Long strings stay on one line, and a repeated object is written out again rather than as an alias.
  */
 export function toYaml(value: unknown): string {
-    return dump(value, { schema: CORE_SCHEMA, lineWidth: -1, noRefs: true });
+    return dump(value, { lineWidth: -1, noRefs: true });
 }
