@@ -95,12 +95,19 @@ const imageRef = v.pipe(
     ),
 );
 
-const bounded = (min: number, max: number, unit: string) =>
-    v.pipe(
+/** A whole number from `min` to `max`, each bound named in its own message (with `unit` after the number). */
+const bounded = (min: number, max: number, unit?: string) => {
+    const suffix = unit === undefined ? "" : ` ${unit}`;
+    return v.pipe(
         wholeNumber,
-        v.minValue(min, `must be at least ${min} ${unit}`),
-        v.maxValue(max, `must be at most ${max} ${unit}`),
+        v.minValue(min, `must be at least ${min}${suffix}`),
+        v.maxValue(max, `must be at most ${max}${suffix}`),
     );
+};
+
+/** A whole number from `min` to `max`, one message for both bounds. */
+const within = (min: number, max: number, message: string) =>
+    v.pipe(wholeNumber, v.minValue(min, message), v.maxValue(max, message));
 
 const flag = v.boolean("must be true or false");
 
@@ -171,23 +178,13 @@ const schema = v.strictObject({
     podDisruptionBudget: flag,
     retainDataOnDelete: flag,
     protect: flag,
-    readyTimeoutSeconds: v.pipe(
-        wholeNumber,
-        v.minValue(60, "must be at least 60"),
-        v.maxValue(7200, "must be at most 7200"),
-    ),
+    readyTimeoutSeconds: bounded(60, 7200),
     managementEndpoint: v.optional(endpointUrl),
     managementService: v.picklist(
         ["none", "LoadBalancer", "NodePort"],
         'must be "none", "LoadBalancer" or "NodePort"',
     ),
-    managementNodePort: v.optional(
-        v.pipe(
-            wholeNumber,
-            v.minValue(30000, "must be in the NodePort range 30000-32767"),
-            v.maxValue(32767, "must be in the NodePort range 30000-32767"),
-        ),
-    ),
+    managementNodePort: v.optional(within(30000, 32767, "must be in the NodePort range 30000-32767")),
     managementNodeAddress: v.optional(
         v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")),
     ),
@@ -195,13 +192,7 @@ const schema = v.strictObject({
     topologyFile: v.pipe(v.string(), v.minLength(1, "must name a file")),
     createAppNamespaces: flag,
     externalAmqpHost: v.optional(hostName),
-    externalAmqpPort: v.optional(
-        v.pipe(
-            wholeNumber,
-            v.minValue(1, "must be a port, 1-65535"),
-            v.maxValue(65535, "must be a port, 1-65535"),
-        ),
-    ),
+    externalAmqpPort: v.optional(within(1, 65535, "must be a port, 1-65535")),
     externalAmqpTls: v.optional(flag),
     externalAdminUsername: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"))),
     tls: v.picklist(
@@ -217,9 +208,7 @@ const schema = v.strictObject({
             ),
         ),
     ),
-    rabbitmqMajorVersion: v.optional(
-        v.pipe(wholeNumber, v.minValue(3, "must be 3 or 4"), v.maxValue(4, "must be 3 or 4")),
-    ),
+    rabbitmqMajorVersion: v.optional(within(3, 4, "must be 3 or 4")),
     networkPolicies: flag,
     restrictBrokerEgress: flag,
     monitoringNamespace: k8sName("monitoringNamespace"),

@@ -112,6 +112,27 @@ describe("stack configuration (lib/config.ts)", function () {
         ]);
     });
 
+    it("names the range of a bounded number, for each bound", function () {
+        const fix = (k: string, v: string) => `Fix: pulumi config set rabbitmq-platform:${k} ${v}`;
+        assert.deepStrictEqual(
+            problemsOf({
+                [key("readyTimeoutSeconds")]: "30",
+                [key("managementNodePort")]: "80",
+                [key("externalAmqpPort")]: "70000",
+                [key("rabbitmqMajorVersion")]: "5",
+            }),
+            [
+                `rabbitmq-platform:readyTimeoutSeconds: must be at least 60 (got 30). ${fix("readyTimeoutSeconds", "900")}`,
+                `rabbitmq-platform:managementNodePort: must be in the NodePort range 30000-32767 (got 80). ${fix("managementNodePort", "31672")}`,
+                `rabbitmq-platform:externalAmqpPort: must be a port, 1-65535 (got 70000). ${fix("externalAmqpPort", "5671")}`,
+                `rabbitmq-platform:rabbitmqMajorVersion: must be 3 or 4 (got 5). ${fix("rabbitmqMajorVersion", "4")}`,
+            ],
+        );
+        assert.deepStrictEqual(problemsOf({ [key("readyTimeoutSeconds")]: "9000" }), [
+            `rabbitmq-platform:readyTimeoutSeconds: must be at most 7200 (got 9000). ${fix("readyTimeoutSeconds", "900")}`,
+        ]);
+    });
+
     it("rejects unknown keys and suggests the intended one", function () {
         assert.deepStrictEqual(problemsOf({ [key("replica")]: "3" }), [
             "rabbitmq-platform:replica: is not a setting of rabbitmq-platform; did you mean rabbitmq-platform:replicas? Fix: remove it (pulumi config rm rabbitmq-platform:replica) or rename it to rabbitmq-platform:replicas",
