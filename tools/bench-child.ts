@@ -184,7 +184,8 @@ async function baselineProgram(job: {
 
 /**
  * lib/topology.ts's validation alone, on a generated topology (after one small warm-up call). Imported here, not
- * at the top: a top-level import would load zod in every child, before the timed renders, and hide its load time.
+ * at the top: a top-level import would load the validator in every child, before the timed renders, and hide its
+ * load time from them.
  */
 async function validate(job: { queues: number; deadLetter?: "direct" | "topic" }): Promise<ChildResult> {
     const { normalizeTopology } = await import("../lib/topology");
