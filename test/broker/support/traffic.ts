@@ -35,6 +35,26 @@ function closedPromise(conn: Conn): Promise<void> {
     });
 }
 
+/**
+ * One connection after another while `running()`, each to the next URL that accepts (a reconnecting app goes to
+ * another ready pod), with a promise that settles when it closes. The caller's loop body is one connection's life.
+ */
+async function* sessions(
+    b: Broker,
+    urls: () => string[],
+    running: () => boolean,
+): AsyncGenerator<{ conn: Conn; index: number; closed: Promise<void> }> {
+    let from = 0;
+    while (running()) {
+        const c = await connectNext(b, urls, from, running);
+        if (!c) {
+            return;
+        }
+        from = c.index + 1;
+        yield { ...c, closed: closedPromise(c.conn) };
+    }
+}
+
 export class Publisher {
     readonly confirmed = new Set<string>();
     /** Published but neither confirmed nor nacked when the connection went: the broker may or may not have them. */
@@ -57,17 +77,10 @@ export class Publisher {
     }
 
     private async loop(): Promise<void> {
-        let from = 0;
-        while (this.running) {
-            const c = await connectNext(this.b, this.urls, from, () => this.running);
-            if (!c) {
-                return;
-            }
-            from = c.index + 1;
+        for await (const c of sessions(this.b, this.urls, () => this.running)) {
             this.connections.push(c.index);
-            const broken = closedPromise(c.conn);
             let dead = false;
-            void broken.then(() => {
+            void c.closed.then(() => {
                 dead = true;
             });
             const pending = new Set<string>();
@@ -130,16 +143,9 @@ export class Consumer {
     }
 
     private async loop(): Promise<void> {
-        let from = 0;
-        while (this.running) {
-            const c = await connectNext(this.b, this.urls, from, () => this.running);
-            if (!c) {
-                return;
-            }
-            from = c.index + 1;
+        for await (const c of sessions(this.b, this.urls, () => this.running)) {
             this.current = c.conn;
             this.connections.push(c.index);
-            const broken = closedPromise(c.conn);
             try {
                 const ch = await c.conn.createChannel();
                 ch.on("error", () => undefined);
@@ -157,7 +163,7 @@ export class Consumer {
             } catch {
                 // The connection went while subscribing: reconnect.
             }
-            await broken;
+            await c.closed;
             this.current = undefined;
             if (!this.reconnect) {
                 return;
