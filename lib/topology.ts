@@ -135,7 +135,7 @@ type ExchangeDecl = v.InferOutput<typeof exchangeSchema>;
 type QueueDecl = v.InferOutput<typeof queueSchema>;
 type BindingDecl = v.InferOutput<typeof bindingSchema>;
 
-export type QueueType = "quorum" | "classic" | "stream";
+export type QueueType = QueueDecl["type"];
 
 /** A queue ready to declare: its arguments are what may never change; its policy what may. */
 export interface NormalizedQueue {
