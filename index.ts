@@ -131,61 +131,80 @@ function externalBroker(): Broker {
     };
 }
 
-const broker = config.mode === "external" ? externalBroker() : operatorManagedBroker();
+/** Pulumi calls the exported function and awaits it (cmd/run of @pulumi/pulumi); it returns the stack outputs. */
+export = async () => {
+    const broker = config.mode === "external" ? externalBroker() : operatorManagedBroker();
 
-const provider = new rabbitmq.Provider(
-    "rabbitmq",
-    {
-        endpoint: broker.endpoint,
-        username: broker.username,
-        password: broker.password,
-        ...(broker.caCertificate === undefined
-            ? {}
-            : { cacertFile: caCertificateFile(pulumi.getStack(), config.clusterName, broker.caCertificate) }),
-    },
-    // Nothing may talk to the management API before the cluster reports ready.
-    { dependsOn: broker.ready },
-);
+    const provider = new rabbitmq.Provider(
+        "rabbitmq",
+        {
+            endpoint: broker.endpoint,
+            username: broker.username,
+            password: broker.password,
+            ...(broker.caCertificate === undefined
+                ? {}
+                : {
+                      cacertFile: caCertificateFile(
+                          pulumi.getStack(),
+                          config.clusterName,
+                          broker.caCertificate,
+                      ),
+                  }),
+        },
+        // Nothing may talk to the management API before the cluster reports ready.
+        { dependsOn: broker.ready },
+    );
 
-const messaging = new MessagingTopology("topology", { topology, provider, protect: config.protect });
-
-const apps = new AppCredentials("apps", {
-    secrets: topology.vhosts.flatMap((v) => v.users.map((u) => ({ user: u.name, ...u.secret }))),
-    credentials: messaging.users,
-    endpoint: broker.amqp,
-    caCertificate: broker.caCertificate,
-    createNamespaces: config.createAppNamespaces,
-});
-
-if (perfTestRoute !== undefined) {
-    const { publisher, consumer, vhost, queue } = perfTestRoute;
-    const secretOf = (u: typeof publisher) => apps.secrets[`${u.secret.namespace}/${u.secret.name}`];
-    new PerfTest("perftest", {
-        route: perfTestRoute,
-        // Apps trust the broker through ca.crt in their Secrets when its CA is the stack's own.
-        tlsTrust: !broker.tls ? undefined : broker.caCertificate === undefined ? "jvmDefault" : "appSecretCa",
-        rate: config.perfTest?.rate,
-        seconds: config.perfTest?.seconds,
-        producers: config.perfTest?.producers,
-        consumers: config.perfTest?.consumers,
-        topology: [
-            ...messaging.queueRoutes[`${vhost}/${queue}`],
-            ...messaging.users[publisher.name].grants,
-            ...messaging.users[consumer.name].grants,
-        ],
-        secrets: [...new Set([secretOf(publisher), secretOf(consumer)])],
+    const messaging = await MessagingTopology.create("topology", {
+        topology,
+        provider,
+        protect: config.protect,
     });
-}
 
-export const mode = config.mode;
-export const managementUrl = broker.endpoint;
-export const amqpHost = broker.amqp.host;
-export const amqpPort = broker.amqp.port;
-export const adminUsername = broker.username;
-export const adminPassword = pulumi.secret(broker.password);
-export const vhosts = messaging.vhosts;
-export const queues = messaging.queues;
-export const appSecrets = apps.secretNames;
-/** Read back by the scale guard (lib/scaleGuard.ts) on the next run; keep the names. */
-export const replicas = config.mode === "operator" ? config.replicas : undefined;
-export const quorumGroupSize = config.mode === "operator" ? config.quorumGroupSize : undefined;
+    const apps = await AppCredentials.create("apps", {
+        secrets: topology.vhosts.flatMap((v) => v.users.map((u) => ({ user: u.name, ...u.secret }))),
+        credentials: messaging.users,
+        endpoint: broker.amqp,
+        caCertificate: broker.caCertificate,
+        createNamespaces: config.createAppNamespaces,
+    });
+
+    if (perfTestRoute !== undefined) {
+        const { publisher, consumer, vhost, queue } = perfTestRoute;
+        const secretOf = (u: typeof publisher) => apps.secrets[`${u.secret.namespace}/${u.secret.name}`];
+        new PerfTest("perftest", {
+            route: perfTestRoute,
+            // Apps trust the broker through ca.crt in their Secrets when its CA is the stack's own.
+            tlsTrust: !broker.tls
+                ? undefined
+                : broker.caCertificate === undefined
+                  ? "jvmDefault"
+                  : "appSecretCa",
+            rate: config.perfTest?.rate,
+            seconds: config.perfTest?.seconds,
+            producers: config.perfTest?.producers,
+            consumers: config.perfTest?.consumers,
+            topology: [
+                ...messaging.queueRoutes[`${vhost}/${queue}`],
+                ...messaging.users[publisher.name].grants,
+                ...messaging.users[consumer.name].grants,
+            ],
+            secrets: [...new Set([secretOf(publisher), secretOf(consumer)])],
+        });
+    }
+
+    return {
+        mode: config.mode,
+        managementUrl: broker.endpoint,
+        amqpHost: broker.amqp.host,
+        amqpPort: broker.amqp.port,
+        adminUsername: broker.username,
+        adminPassword: pulumi.secret(broker.password),
+        vhosts: messaging.vhosts,
+        queues: messaging.queues,
+        appSecrets: apps.secretNames,
+        // Read back by the scale guard (lib/scaleGuard.ts) on the next run; keep the names.
+        replicas: config.mode === "operator" ? config.replicas : undefined,
+        quorumGroupSize: config.mode === "operator" ? config.quorumGroupSize : undefined,
+    };
+};

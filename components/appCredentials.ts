@@ -1,6 +1,7 @@
 import * as coreV1 from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { amqpUrl, AmqpEndpoint } from "../lib/amqpUrl";
+import { pacer } from "../lib/pace";
 import type { AppUserCredentials } from "./messagingTopology";
 
 export interface AppSecretSpec {
@@ -32,7 +33,8 @@ export interface AppCredentialsArgs {
 /**
  * A Kubernetes Secret per app user, in the app's namespace, with `AMQP_URL` (vhost and password URL-encoded) and
  * the service-binding keys (host, port, username, password, vhost, type, provider, and `ca.crt` with TLS). Each
- * app gets only its own.
+ * app gets only its own. Made with `await AppCredentials.create(...)`, which declares the Secrets a few at a time
+ * (lib/pace.ts).
  */
 export class AppCredentials extends pulumi.ComponentResource {
     /** Secret names per namespace. */
@@ -40,7 +42,19 @@ export class AppCredentials extends pulumi.ComponentResource {
     /** The Secrets per `<namespace>/<name>`, for what reads them. */
     readonly secrets: Record<string, coreV1.Secret> = {};
 
-    constructor(name: string, args: AppCredentialsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    /** Resolves once every Secret is declared; rejects, before declaring any, on invalid arguments. */
+    static async create(
+        name: string,
+        args: AppCredentialsArgs,
+        opts: pulumi.ComponentResourceOptions = {},
+    ): Promise<AppCredentials> {
+        const component = new AppCredentials(name, args, opts);
+        await component.declareSecrets(name, args);
+        component.registerOutputs({ secretNames: component.secretNames });
+        return component;
+    }
+
+    private constructor(name: string, args: AppCredentialsArgs, opts: pulumi.ComponentResourceOptions) {
         super("rabbitmq-platform:apps:AppCredentials", name, {}, opts);
         for (const spec of args.secrets) {
             if (args.credentials[spec.user] === undefined) {
@@ -50,6 +64,10 @@ export class AppCredentials extends pulumi.ComponentResource {
                 );
             }
         }
+    }
+
+    private async declareSecrets(name: string, args: AppCredentialsArgs): Promise<void> {
+        const pace = pacer();
         const namespaces = new Map<string, pulumi.Resource>();
         if (args.createNamespaces ?? false) {
             for (const ns of new Set(args.secrets.map((s) => s.namespace))) {
@@ -104,7 +122,7 @@ export class AppCredentials extends pulumi.ComponentResource {
                 },
             );
             (this.secretNames[spec.namespace] ??= []).push(spec.name);
+            await pace();
         }
-        this.registerOutputs({ secretNames: this.secretNames });
     }
 }

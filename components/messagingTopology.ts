@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rabbitmq from "@pulumi/rabbitmq";
 import * as random from "@pulumi/random";
 import { bindingObjectName, topologyResourceName } from "../lib/naming";
+import { pacer } from "../lib/pace";
 import type { NormalizedTopology, NormalizedVhost } from "../lib/topology";
 
 export interface MessagingTopologyArgs {
@@ -32,7 +33,12 @@ export interface AppUserCredentials {
  */
 const PASSWORD_SPECIALS = "@/:#%?&=+!";
 
-/** Vhosts, exchanges, quorum queues, bindings, per-queue policies, app users and their permissions. */
+/**
+ * Vhosts, exchanges, quorum queues, bindings, per-queue policies, app users and their permissions. Made with
+ * `await MessagingTopology.create(...)`: it declares its children a few at a time, yielding to the event loop in
+ * between (lib/pace.ts), so that a topology of thousands of queues does not hold every one of them in memory before
+ * the first is registered.
+ */
 export class MessagingTopology extends pulumi.ComponentResource {
     /** Per app user name. */
     readonly users: Record<string, AppUserCredentials> = {};
@@ -41,7 +47,22 @@ export class MessagingTopology extends pulumi.ComponentResource {
     /** Per `<vhost>/<queue>`: the queue, its policy and the bindings into it, what a client of it waits for. */
     readonly queueRoutes: Record<string, pulumi.Resource[]> = {};
 
-    constructor(name: string, args: MessagingTopologyArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    /** Resolves once every child is declared; rejects, before declaring any, on invalid arguments. */
+    static async create(
+        name: string,
+        args: MessagingTopologyArgs,
+        opts: pulumi.ComponentResourceOptions = {},
+    ): Promise<MessagingTopology> {
+        const component = new MessagingTopology(name, args, opts);
+        const pace = pacer();
+        for (const vhost of args.topology.vhosts) {
+            await component.declareVhost(name, vhost, args.provider, args.protect ?? true, pace);
+        }
+        component.registerOutputs({ vhosts: component.vhosts, queues: component.queues });
+        return component;
+    }
+
+    private constructor(name: string, args: MessagingTopologyArgs, opts: pulumi.ComponentResourceOptions) {
         super("rabbitmq-platform:topology:MessagingTopology", name, {}, opts);
         if (args.topology.vhosts.length === 0) {
             throw new pulumi.ResourceError(
@@ -49,18 +70,15 @@ export class MessagingTopology extends pulumi.ComponentResource {
                 this,
             );
         }
-        for (const vhost of args.topology.vhosts) {
-            this.declareVhost(name, vhost, args.provider, args.protect ?? true);
-        }
-        this.registerOutputs({ vhosts: this.vhosts, queues: this.queues });
     }
 
-    private declareVhost(
+    private async declareVhost(
         name: string,
         v: NormalizedVhost,
         provider: rabbitmq.Provider,
         protect: boolean,
-    ): void {
+        pace: () => Promise<void>,
+    ): Promise<void> {
         const self = { parent: this, provider };
         const resourceName = (kind: Parameters<typeof topologyResourceName>[1], object?: string) =>
             topologyResourceName(name, kind, v.name, object);
@@ -120,6 +138,7 @@ export class MessagingTopology extends pulumi.ComponentResource {
                 );
                 route.push(policy);
             }
+            await pace();
         }
         for (const b of v.bindings) {
             const binding = new rabbitmq.Binding(
@@ -134,6 +153,7 @@ export class MessagingTopology extends pulumi.ComponentResource {
                 self,
             );
             this.queueRoutes[`${v.name}/${b.queue}`].push(binding);
+            await pace();
         }
         for (const u of v.users) {
             const password = new random.RandomPassword(
@@ -170,6 +190,7 @@ export class MessagingTopology extends pulumi.ComponentResource {
                 vhost: vhost.name,
                 grants,
             };
+            await pace();
         }
     }
 }

@@ -203,8 +203,19 @@ function stripProviderId(ref: string): string | null {
     return cut > ref.indexOf("::pulumi:providers:") ? ref.slice(0, cut) : ref;
 }
 
-/** Runs the program's top-level code again: drops the project's own compiled modules from the require cache. */
-function loadProgram(programFile: string): void {
+/**
+ * What Pulumi's Node.js host does with a program's exports (cmd/run/run.js in @pulumi/pulumi): an exported function
+ * is the program's main, called once; its result, awaited, is the stack outputs.
+ */
+export function invokeProgram(exported: unknown): unknown {
+    return exported instanceof Function ? (exported as () => unknown)() : exported;
+}
+
+/**
+ * Runs the program again from the top (its module's code too: drops the project's own compiled modules from the
+ * require cache) and returns what Pulumi would take as its stack outputs.
+ */
+function runProgram(programFile: string): unknown {
     const dir = path.dirname(programFile);
     for (const key of Object.keys(require.cache)) {
         if (key.startsWith(dir + path.sep) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
@@ -212,7 +223,7 @@ function loadProgram(programFile: string): void {
         }
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- re-running the program needs a fresh require
-    require(programFile);
+    return invokeProgram(require(programFile));
 }
 
 /** The program failed; `registered` is what it had registered by then (the root Stack only, for config errors). */
@@ -282,11 +293,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
 
     const programFile = path.join(projectDir, "bin", "index.js");
     try {
-        await runtime.runInPulumiStack(async () => {
-            loadProgram(programFile);
-            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program's exports are the stack outputs
-            return require(programFile);
-        });
+        await runtime.runInPulumiStack(async () => runProgram(programFile));
         await runtime.waitForRPCs();
     } catch (e) {
         throw new RenderFailure(e instanceof Error ? e : new Error(String(e)), resources);

@@ -10,12 +10,14 @@ import { projectRoot } from "../lib/project";
 import { loadStackConfig } from "../lib/stackConfig";
 import { setComponentMocks } from "./support";
 
+const resourceError = (message: string) => (e: unknown) => {
+    assert.ok(e instanceof pulumi.ResourceError, `expected a ResourceError, got ${String(e)}`);
+    assert.strictEqual(e.message, message);
+    return true;
+};
+
 function assertResourceError(construct: () => unknown, message: string): void {
-    assert.throws(construct, (e: unknown) => {
-        assert.ok(e instanceof pulumi.ResourceError, `expected a ResourceError, got ${String(e)}`);
-        assert.strictEqual(e.message, message);
-        return true;
-    });
+    assert.throws(construct, resourceError(message));
 }
 
 /** Argument validation happens in the constructor, before any child exists: each error is exact. */
@@ -39,27 +41,28 @@ describe("component argument validation", function () {
         );
     });
 
-    it("MessagingTopology refuses an empty topology", function () {
+    it("MessagingTopology refuses an empty topology", async function () {
         const provider = new rabbitmq.Provider("p", {
             endpoint: "http://127.0.0.1:15672",
             username: "u",
             password: "p",
         });
-        assertResourceError(
-            () => new MessagingTopology("t", { topology: { vhosts: [] }, provider }),
-            "MessagingTopology `topology` must declare at least one vhost.",
+        await assert.rejects(
+            MessagingTopology.create("t", { topology: { vhosts: [] }, provider }),
+            resourceError("MessagingTopology `topology` must declare at least one vhost."),
         );
     });
 
-    it("AppCredentials refuses a Secret for a user that has no credentials", function () {
-        assertResourceError(
-            () =>
-                new AppCredentials("a", {
-                    secrets: [{ user: "ghost", namespace: "ns", name: "s" }],
-                    credentials: {},
-                    endpoint: { tls: false, host: "h", port: 5672 },
-                }),
-            'AppCredentials `secrets` names user "ghost", which has no credentials; declare the user in the topology.',
+    it("AppCredentials refuses a Secret for a user that has no credentials", async function () {
+        await assert.rejects(
+            AppCredentials.create("a", {
+                secrets: [{ user: "ghost", namespace: "ns", name: "s" }],
+                credentials: {},
+                endpoint: { tls: false, host: "h", port: 5672 },
+            }),
+            resourceError(
+                'AppCredentials `secrets` names user "ghost", which has no credentials; declare the user in the topology.',
+            ),
         );
     });
 });

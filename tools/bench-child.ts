@@ -10,7 +10,7 @@ import { longestChain, urnName } from "../lib/bench/graph";
 import { BaselineFlavour, baselineSource, writeBaselineProgram } from "../lib/bench/baseline";
 import { generateTopology } from "../lib/bench/topogen";
 import { projectRoot } from "../lib/project";
-import { renderStack } from "../lib/render";
+import { invokeProgram, renderStack } from "../lib/render";
 import { loadStackConfig } from "../lib/stackConfig";
 
 /** How the program is loaded: compiled JS (our Pulumi.yaml), or ts-node as Pulumi's default TypeScript mode. */
@@ -98,7 +98,7 @@ async function startup(job: { runtime: Runtime; stack: string }): Promise<ChildR
     }
     await runtime.runInPulumiStack(async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- this is how Pulumi loads the program
-        return require(program);
+        return invokeProgram(require(program));
     });
     await runtime.waitForRPCs();
     return { firstResourceMs, doneMs: performance.now(), resources, maxRssMb: maxRssMb() };
