@@ -424,6 +424,18 @@ export interface ProviderCall {
     body: JsonMap;
 }
 
+/** The body of an exchange or queue declaration: auto_delete and arguments only when set, as the provider sends it. */
+function declareBody(type: string, d: ExchangeDecl | QueueDecl): JsonMap {
+    const body: JsonMap = { type, durable: d.durable };
+    if (d.autoDelete) {
+        body.auto_delete = true;
+    }
+    if (Object.keys(d.arguments).length > 0) {
+        body.arguments = d.arguments;
+    }
+    return body;
+}
+
 /** The exact HTTP calls @pulumi/rabbitmq 3.3.8 makes to create a declared object. */
 export function providerCalls(d: Decl): ProviderCall[] {
     switch (d.kind) {
@@ -456,26 +468,17 @@ export function providerCalls(d: Decl): ProviderCall[] {
                 path: "topic-permissions/" + apiPath(d.vhost, d.user),
                 body: { exchange: p.exchange, write: p.write, read: p.read },
             }));
-        case "exchange": {
-            const body: JsonMap = { type: d.type, durable: d.durable };
-            if (d.autoDelete) {
-                body.auto_delete = true;
-            }
-            if (Object.keys(d.arguments).length > 0) {
-                body.arguments = d.arguments;
-            }
-            return [{ method: "PUT", path: "exchanges/" + apiPath(d.vhost, d.name), body }];
-        }
-        case "queue": {
-            const body: JsonMap = { type: "", durable: d.durable };
-            if (d.autoDelete) {
-                body.auto_delete = true;
-            }
-            if (Object.keys(d.arguments).length > 0) {
-                body.arguments = d.arguments;
-            }
-            return [{ method: "PUT", path: "queues/" + apiPath(d.vhost, d.name), body }];
-        }
+        case "exchange":
+            return [
+                {
+                    method: "PUT",
+                    path: "exchanges/" + apiPath(d.vhost, d.name),
+                    body: declareBody(d.type, d),
+                },
+            ];
+        case "queue":
+            // The provider sends an empty type for queues: the broker takes it from x-queue-type.
+            return [{ method: "PUT", path: "queues/" + apiPath(d.vhost, d.name), body: declareBody("", d) }];
         case "binding": {
             const dest = d.destinationType === "queue" ? "q" : "e";
             return [
