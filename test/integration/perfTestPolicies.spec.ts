@@ -4,21 +4,13 @@ import * as path from "path";
 import { PROJECT } from "../../lib/config";
 import { renderStack } from "../../lib/render";
 import { byType, shippedStackConfig, stackFile } from "../support";
-import { check, lines, ROOT, startPack, stopPack } from "./policies/support";
+import { check, lines, ROOT } from "./policies/support";
 
 const JOB = "kubernetes:batch/v1:Job";
 const ENGINE_TASKS = { enabled: true, vhost: "/engine", queue: "engine:tasks" };
 
 describe("the policy pack, with PerfTest enabled", function () {
     this.timeout(120000);
-
-    before(async function () {
-        await startPack();
-    });
-
-    after(function () {
-        stopPack();
-    });
 
     for (const stack of ["dev", "prod"]) {
         it(`passes the ${stack} stack with zero violations`, async function () {

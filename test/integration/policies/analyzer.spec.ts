@@ -13,7 +13,7 @@ import {
     hasMandatoryViolation,
     runPolicyCheck,
 } from "../../../tools/policy-check";
-import { PLANS, ROOT, check, lines, startPack, stopPack } from "./support";
+import { PLANS, ROOT, check, lines } from "./support";
 
 const GOOD = path.join(PLANS, "good.plan.json");
 const PROD_CONFIG = path.join(ROOT, "policies", "config.prod.json");
@@ -50,14 +50,6 @@ describe("npm run policy on plan files (the real analyzer over gRPC)", function 
                 "x-queue-type": "quorum",
             });
         }
-    });
-
-    before(async function () {
-        await startPack();
-    });
-
-    after(function () {
-        stopPack();
     });
 
     it("serves every policy from the entry point the CLI runs, with its level and config schema", async function () {

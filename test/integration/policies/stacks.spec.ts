@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { hasMandatoryViolation } from "../../../tools/policy-check";
-import { BAD_STACKS, ROOT, check, lines, startPack, stopPack } from "./support";
+import { BAD_STACKS, ROOT, check, lines } from "./support";
 
 const config = (stack: string) => path.join(ROOT, "policies", `config.${stack}.json`);
 const badStack = (name: string) => ({
@@ -22,14 +22,6 @@ const POLICY = (name: string) => `rabbitmq:index/policy:Policy: topology-policy:
 
 describe("policy check on stacks (npm run policy -- --stack)", function () {
     this.timeout(120000);
-
-    before(async function () {
-        await startPack();
-    });
-
-    after(function () {
-        stopPack();
-    });
 
     for (const stack of ["dev", "prod"]) {
         it(`passes the shipped ${stack} stack with zero violations`, async function () {

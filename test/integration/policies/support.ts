@@ -44,22 +44,23 @@ export function lines(result: CheckResult, opts: { includeUnknown?: boolean } = 
         });
 }
 
-let shared: PolicyPackProcess | undefined;
+let shared: Promise<PolicyPackProcess> | undefined;
 
 /**
- * Runs the check on one pack process shared by a test file (start it with `startPack`): every run sends its
- * own Configure first, so runs do not see each other's config. Stacks come from the run's shared renders.
+ * Runs the check on the one pack process of this mocha run, built and started on first use and stopped by the
+ * suite's root hook (`test/integration/hooks.ts`). Every run sends its own Configure first, so runs do not see each
+ * other's config. Stacks come from the run's shared renders.
  */
-export function check(opts: CheckOptions): Promise<CheckResult> {
-    return runPolicyCheck({ ...opts, pack: shared, render: rendered });
+export async function check(opts: CheckOptions): Promise<CheckResult> {
+    shared ??= Promise.resolve().then(() => {
+        buildPack();
+        return PolicyPackProcess.start(DEFAULT_PACK_DIR);
+    });
+    return runPolicyCheck({ ...opts, pack: await shared, render: rendered });
 }
 
-export async function startPack(): Promise<void> {
-    buildPack();
-    shared = await PolicyPackProcess.start(DEFAULT_PACK_DIR);
-}
-
-export function stopPack(): void {
-    shared?.stop();
+export async function stopPack(): Promise<void> {
+    const pack = shared;
     shared = undefined;
+    (await pack)?.stop();
 }
