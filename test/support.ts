@@ -41,12 +41,21 @@ export function byType(plan: Plan, type: string): PlanResource[] {
     return plan.resources.filter((r) => r.type === type);
 }
 
-export function one(plan: Plan, type: string, name: string): PlanResource {
-    const found = plan.resources.filter((r) => r.type === type && r.name === name);
+/** The one resource of this type and name; throws when there is none or more than one. */
+export function exactlyOne<R extends { type: string; name: string }>(
+    resources: readonly R[],
+    type: string,
+    name: string,
+): R {
+    const found = resources.filter((r) => r.type === type && r.name === name);
     if (found.length !== 1) {
         throw new Error(`expected exactly one ${type} ${name}, found ${found.length}`);
     }
     return found[0];
+}
+
+export function one(plan: Plan, type: string, name: string): PlanResource {
+    return exactlyOne(plan.resources, type, name);
 }
 
 /** Every URN a resource waits on, directly or through its dependencies and parents. */

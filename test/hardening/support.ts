@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { displayValue, observeAccepted, UrnCall } from "../../lib/render";
+import { exactlyOne } from "../support";
 
 export interface Registered {
     type: string;
@@ -89,13 +90,7 @@ export async function installMocks(
     return {
         resources,
         byType: (type) => resources.filter((r) => r.type === type),
-        one: (type, name) => {
-            const found = resources.filter((r) => r.type === type && r.name === name);
-            if (found.length !== 1) {
-                throw new Error(`expected exactly one ${type} ${name}, found ${found.length}`);
-            }
-            return found[0];
-        },
+        one: (type, name) => exactlyOne(resources, type, name),
         settle: () => runtime.waitForRPCs(),
     };
 }
