@@ -8,6 +8,7 @@
  * consume from a queue its `read` permission matches.
  */
 import type { Plan, PlanResource } from "./render";
+import { appliesToQueueType, highestPriority } from "./policyMatch";
 
 export const EXCHANGE_TYPE = "rabbitmq:index/exchange:Exchange";
 export const QUEUE_TYPE = "rabbitmq:index/queue:Queue";
@@ -145,22 +146,6 @@ function policyInfo(r: PlanResource): PolicyInfo {
     };
 }
 
-function appliesToQueue(p: PolicyInfo, queueName: string, queueType: string): boolean {
-    const kinds: Record<string, boolean> = {
-        all: true,
-        queues: true,
-        quorum_queues: queueType === "quorum",
-        classic_queues: queueType === "classic",
-        streams: queueType === "stream",
-    };
-    return (kinds[p.applyTo] ?? false) && p.pattern.test(queueName);
-}
-
-/** RabbitMQ applies the matching policy with the highest priority; ties are broken by name here (stable). */
-function winner(policies: PolicyInfo[]): PolicyInfo | undefined {
-    return [...policies].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name))[0];
-}
-
 /** Limits shown on a queue, in display order, with how several sources combine. */
 const LIMITS: { key: string; label: string; numeric: boolean }[] = [
     { key: "delivery-limit", label: "delivery-limit", numeric: true },
@@ -220,9 +205,9 @@ function queueNode(r: PlanResource, policies: PolicyInfo[]): QueueNode {
     }
     args = { ...record(settings.arguments), ...args };
     const type = scalar(args["x-queue-type"]) ?? "classic";
-    const matching = policies.filter((p) => appliesToQueue(p, name, type));
-    const policy = winner(matching.filter((p) => !p.operator));
-    const operatorPolicy = winner(matching.filter((p) => p.operator));
+    const matching = policies.filter((p) => appliesToQueueType(p.applyTo, type) && p.pattern.test(name));
+    const policy = highestPriority(matching.filter((p) => !p.operator));
+    const operatorPolicy = highestPriority(matching.filter((p) => p.operator));
 
     const limits: string[] = [];
     const group = groupSize(args, policy, operatorPolicy);

@@ -7,6 +7,7 @@
 import { randomBytes } from "crypto";
 import { apiPath } from "../management/client";
 import { Plan, PlanResource } from "./plan";
+import { appliesToQueueType, highestPriority } from "../policyMatch";
 
 export const T = {
     provider: "pulumi:providers:rabbitmq",
@@ -525,15 +526,12 @@ export function erlangRegex(pattern: string): RegExp {
 
 /** Which declared policy RabbitMQ applies to a queue: highest priority among matching ones (ties: the broker picks). */
 export function effectivePolicy(model: Model, q: QueueDecl): PolicyDecl | undefined {
-    const applies = (p: PolicyDecl): boolean =>
-        p.vhost === q.vhost &&
-        erlangRegex(p.pattern).test(q.name) &&
-        (p.applyTo === "queues" ||
-            p.applyTo === "all" ||
-            (p.applyTo === "quorum_queues" && q.queueType === "quorum") ||
-            (p.applyTo === "classic_queues" && q.queueType === "classic") ||
-            (p.applyTo === "streams" && q.queueType === "stream"));
-    return ofKind(model, "policy")
-        .filter(applies)
-        .sort((a, b) => b.priority - a.priority)[0];
+    return highestPriority(
+        ofKind(model, "policy").filter(
+            (p) =>
+                p.vhost === q.vhost &&
+                appliesToQueueType(p.applyTo, q.queueType) &&
+                erlangRegex(p.pattern).test(q.name),
+        ),
+    );
 }
