@@ -48,6 +48,9 @@ const WHOLE = "must be a whole number";
 /** A whole number; callers pipe their bounds after it (parsed with `abortPipeEarly`: the first broken rule wins). */
 export const wholeNumber = v.pipe(v.number(WHOLE), v.integer(WHOLE));
 
+/** A string of at least one character; `message` when it is empty. */
+export const nonEmpty = (message: string) => v.pipe(v.string(), v.minLength(1, message));
+
 const k8sName = (what: string) =>
     v.pipe(
         v.string(),
@@ -124,8 +127,8 @@ const odd = (message: string) => v.check((n: number) => n % 2 === 1, message);
 /** The fields of the `perfTest` object key, each as `pulumi config set --path` sets it. */
 const perfTestFields = {
     enabled: flag,
-    vhost: v.optional(v.pipe(v.string(), v.minLength(1, "must name a vhost of the topology"))),
-    queue: v.optional(v.pipe(v.string(), v.minLength(1, "must name a queue of that vhost"))),
+    vhost: v.optional(nonEmpty("must name a vhost of the topology")),
+    queue: v.optional(nonEmpty("must name a queue of that vhost")),
     rate: v.optional(bounded(1, 100000, "messages per second per producer")),
     seconds: v.optional(bounded(10, 3600, "seconds")),
     producers: v.optional(bounded(1, 50, "producers")),
@@ -163,7 +166,7 @@ const schema = v.strictObject({
     cpuRequest: quantity("cpuRequest"),
     cpuLimit: quantity("cpuLimit"),
     memory: quantity("memory"),
-    storageClass: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"))),
+    storageClass: v.optional(nonEmpty("must not be empty")),
     storageSize: quantity("storageSize"),
     memoryHighWatermark: decimalString("memoryHighWatermark", 0.4, 0.9),
     diskFreeLimitRelative: decimalString("diskFreeLimitRelative", 1, 4),
@@ -189,12 +192,12 @@ const schema = v.strictObject({
         v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")),
     ),
     managementSourceRanges: cidrList("203.0.113.0/24"),
-    topologyFile: v.pipe(v.string(), v.minLength(1, "must name a file")),
+    topologyFile: nonEmpty("must name a file"),
     createAppNamespaces: flag,
     externalAmqpHost: v.optional(hostName),
     externalAmqpPort: v.optional(within(1, 65535, "must be a port, 1-65535")),
     externalAmqpTls: v.optional(flag),
-    externalAdminUsername: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"))),
+    externalAdminUsername: v.optional(nonEmpty("must not be empty")),
     tls: v.picklist(
         ["off", "both", "only"],
         'must be "off" (plain AMQP and HTTP), "both" (TLS beside the plain listeners) or "only" (plain listeners disabled)',

@@ -6,9 +6,7 @@
  * that here, so the components only turn a `NormalizedTopology` into resources.
  */
 import * as v from "valibot";
-import { andList, ConfigError, ConfigProblem, orList, wholeNumber } from "./config";
-
-const nonEmpty = (message: string) => v.pipe(v.string(), v.minLength(1, message));
+import { andList, ConfigError, ConfigProblem, nonEmpty, orList, wholeNumber } from "./config";
 
 const objectName = v.pipe(
     v.string(),
