@@ -5,14 +5,17 @@
  * go therefore held all 7,000 resources at once: 400-500 MB of live heap (BENCHMARKS.md, "Scale").
  */
 
-/** How many declarations a loop makes between two turns of the event loop. */
-export const DECLARATIONS_PER_TURN = 25;
+/**
+ * How many entries a loop declares between two turns of the event loop. An entry is one iteration: a queue with its
+ * policy, a binding, a user with its password and grants, an app Secret (1 to 4 resources).
+ */
+export const ENTRIES_PER_TURN = 25;
 
 /**
  * A function to `await` after each declaration: every `every`-th call it resolves only after one turn of the event
  * loop, so that the SDK can register (and release) what was declared so far; otherwise it resolves at once.
  */
-export function pacer(every: number = DECLARATIONS_PER_TURN): () => Promise<void> {
+export function pacer(every: number = ENTRIES_PER_TURN): () => Promise<void> {
     if (!Number.isInteger(every) || every < 1) {
         throw new RangeError(`pacer: every must be a positive integer, got ${every}`);
     }
