@@ -55,7 +55,19 @@ export function loadTopologyFile(file: string, options: TopologyOptions): Normal
     return normalizeTopology(content, file, options);
 }
 
+/**
+ * The validated settings, or a `pulumi.RunError` with the ConfigError's message: the Node.js host prints a
+ * RunError once, without a stack (any other error is printed as an "unhandled exception" with its fields dumped).
+ */
 export function readSettings(): Settings {
+    try {
+        return validatedSettings();
+    } catch (e) {
+        throw e instanceof ConfigError ? new pulumi.RunError(e.message) : e;
+    }
+}
+
+function validatedSettings(): Settings {
     const raw = pulumi.runtime.allConfig();
     const secretKeys = Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k));
     const config = parsePlatformConfig(raw, secretKeys);

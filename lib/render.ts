@@ -19,6 +19,12 @@ export interface PlanResource {
     provider: string | null;
     /** Every URN this resource itself waits on (dependsOn and input dependencies), as the SDK registers them. */
     dependencies: string[];
+    /**
+     * Per input, the URNs its value came from, as the SDK registers them: an entry for every input it sent, empty
+     * for a literal. Policies tell a generated credential from a literal by these; a dependsOn is only in
+     * `dependencies`.
+     */
+    propertyDependencies: Record<string, string[]>;
     protect: boolean;
     inputs: Record<string, unknown>;
 }
@@ -33,7 +39,6 @@ export interface Plan {
 export interface WireResource {
     /** Inputs exactly as registered: secrets and unknowns in Pulumi's wire format. */
     inputs: Record<string, unknown>;
-    propertyDependencies: Record<string, string[]>;
     /** The `deletedWith` resource URN, or "" (never set here: a skipped delete strands finalizers). */
     deletedWith: string;
 }
@@ -226,6 +231,19 @@ function runProgram(programFile: string): unknown {
     return invokeProgram(require(programFile));
 }
 
+/**
+ * Errors a render has already rejected with. The SDK also rejects the root Stack's outputs with the program's
+ * error, and nothing awaits those, so without this Node.js would print the same error again with its stack
+ * and exit: a user would see every config error twice. Other unhandled rejections still end the process.
+ */
+const reportedFailures = new WeakSet<object>();
+process.on("unhandledRejection", (reason) => {
+    if (typeof reason === "object" && reason !== null && reportedFailures.has(reason)) {
+        return;
+    }
+    throw reason;
+});
+
 /** The program failed; `registered` is what it had registered by then (the root Stack only, for config errors). */
 export class RenderFailure extends Error {
     constructor(
@@ -278,10 +296,11 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
             parent: req.getParent() === "" ? null : req.getParent(),
             provider: stripProviderId(req.getProvider()),
             dependencies: req.getDependenciesList(),
+            propertyDependencies,
             protect: req.getProtect(),
             inputs: displayValue(inputs, showSecrets) as Record<string, unknown>,
         });
-        wire[urn] = { inputs, propertyDependencies, deletedWith: req.getDeletedwith() };
+        wire[urn] = { inputs, deletedWith: req.getDeletedwith() };
     });
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req, cb) => {
@@ -296,6 +315,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderedStack
         await runtime.runInPulumiStack(async () => runProgram(programFile));
         await runtime.waitForRPCs();
     } catch (e) {
+        reportedFailures.add(e as object);
         throw new RenderFailure(e instanceof Error ? e : new Error(String(e)), resources);
     }
     return {

@@ -41,9 +41,13 @@ describe("npm run plan (tools/plan.ts)", function () {
         });
         assert.strictEqual(failed.status, 1);
         assert.strictEqual(failed.stdout, "");
-        assert.match(
+        // Exactly the message, once: no stack trace, no second copy from the root Stack's rejected outputs.
+        assert.strictEqual(
             failed.stderr,
-            /rabbitmq-platform:quorumGroupSize: must not exceed replicas \(got 5 with replicas 3\)/,
+            "Invalid stack configuration:\n" +
+                "  - rabbitmq-platform:quorumGroupSize: must not exceed replicas (got 5 with replicas 3): a quorum " +
+                "queue cannot have more members than the cluster has nodes. Fix: pulumi config set " +
+                "rabbitmq-platform:quorumGroupSize 3\nNothing was created.\n",
         );
         const usage = spawnSync(process.execPath, [planTool], { encoding: "utf8" });
         assert.strictEqual(usage.status, 2);
