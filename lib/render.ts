@@ -234,14 +234,15 @@ function runProgram(programFile: string): unknown {
 /**
  * Errors a render has already rejected with. The SDK also rejects the root Stack's outputs with the program's
  * error, and nothing awaits those, so without this Node.js would print the same error again with its stack
- * and exit: a user would see every config error twice. Other unhandled rejections still end the process.
+ * and exit: a user would see every config error twice. Any other unhandled rejection goes to the process's
+ * other listeners (a test runner's) or, with none, ends the process as Node.js would.
  */
 const reportedFailures = new WeakSet<object>();
 process.on("unhandledRejection", (reason) => {
-    if (typeof reason === "object" && reason !== null && reportedFailures.has(reason)) {
-        return;
+    const reported = typeof reason === "object" && reason !== null && reportedFailures.has(reason);
+    if (!reported && process.listenerCount("unhandledRejection") === 1) {
+        throw reason;
     }
-    throw reason;
 });
 
 /** The program failed; `registered` is what it had registered by then (the root Stack only, for config errors). */
