@@ -49,9 +49,9 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"]; // protobuf enum order
 
-/** One resource of a plan (`npm run plan -- --json`), optionally with per-input dependencies. */
-export interface PlanResource extends render.PlanResource {
-    /** Per-input dependencies; plans that carry them let credential policies see where a value comes from. */
+/** One resource of a plan (`npm run plan -- --json`, or a plan from elsewhere that may lack per-input dependencies). */
+export interface PlanResource extends Omit<render.PlanResource, "propertyDependencies"> {
+    /** Per-input dependencies as registered; they let credential policies see where a value comes from. */
     propertyDependencies?: Record<string, string[]>;
 }
 
@@ -61,7 +61,7 @@ export interface Plan extends Omit<render.Plan, "resources" | "outputs"> {
     outputs?: Record<string, unknown>;
 }
 
-/** A resource ready to send to the analyzer. */
+/** A resource ready to send to the analyzer, its per-input dependencies as the engine passes them. */
 export interface AnalyzedResource extends PlanResource {
     propertyDependencies: Record<string, string[]>;
 }
@@ -140,30 +140,42 @@ export function planValueToWire(value: unknown): unknown {
 }
 
 /**
- * Reads a plan in the `plan --json` format; inputs become wire values. A plan without per-input dependencies
- * gets each input the resource's whole dependency list: that can hide a literal credential next to a generated
- * one, but never invents a violation.
+ * The per-input dependencies the engine hands analyzers for a registration (pulumi/pulumi: the resource monitor's
+ * RegisterResource in pkg/resource/deploy/source_eval.go, then AnalyzeStack in
+ * sdk/go/common/resource/plugin/analyzer_plugin.go). A registration that sent none gets every input depending on
+ * all of the resource's dependencies, dependsOn included (the engine's rule for SDKs that predate them): that can
+ * hide a literal credential next to a generated one, but never invents a violation. Otherwise the registered map
+ * stands as it is. Inputs that depend on nothing are left out, as the engine leaves them out. (The engine also adds
+ * the dependencies of output values among the inputs; the SDK sends those only to remote components, and a plan
+ * has none.)
  */
+export function analyzerPropertyDependencies(
+    r: Pick<PlanResource, "inputs" | "dependencies" | "propertyDependencies">,
+): Record<string, string[]> {
+    const registered = r.propertyDependencies ?? {};
+    const perInput =
+        Object.keys(registered).length === 0
+            ? Object.fromEntries(Object.keys(r.inputs ?? {}).map((k) => [k, r.dependencies]))
+            : registered;
+    return Object.fromEntries(Object.entries(perInput).filter(([, urns]) => urns.length > 0));
+}
+
+/** Reads a plan in the `plan --json` format; inputs become wire values. */
 export function resourcesFromPlan(plan: Plan): AnalyzedResource[] {
     return plan.resources.map((r) => ({
         ...r,
         inputs: planValueToWire(r.inputs ?? {}) as Record<string, unknown>,
-        propertyDependencies:
-            r.propertyDependencies ??
-            Object.fromEntries(Object.keys(r.inputs ?? {}).map((k) => [k, r.dependencies])),
+        propertyDependencies: analyzerPropertyDependencies(r),
     }));
 }
 
-/** Combines a rendered stack's plan with the exact wire inputs and property dependencies the SDK registered. */
+/** Combines a rendered stack's plan with the exact wire inputs the SDK registered. */
 export function resourcesFromRendered(rendered: render.RenderedStack): AnalyzedResource[] {
-    return rendered.plan.resources.map((r) => {
-        const wire = rendered.wire[r.urn];
-        return {
-            ...r,
-            inputs: wire?.inputs ?? (planValueToWire(r.inputs ?? {}) as Record<string, unknown>),
-            propertyDependencies: wire?.propertyDependencies ?? {},
-        };
-    });
+    return rendered.plan.resources.map((r) => ({
+        ...r,
+        inputs: rendered.wire[r.urn]?.inputs ?? (planValueToWire(r.inputs ?? {}) as Record<string, unknown>),
+        propertyDependencies: analyzerPropertyDependencies(r),
+    }));
 }
 
 async function loadInputs(

@@ -12,8 +12,13 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PlanResource, RESOURCE_SIG, RenderedStack, SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../render";
 
-/** A plan resource with its inputs in Pulumi's wire format (secrets marked), as the real program registered them. */
-export type BaselineResource = Omit<PlanResource, "inputs"> & { wireInputs: Record<string, unknown> };
+/**
+ * A plan resource with its inputs in Pulumi's wire format (secrets marked), as the real program registered them.
+ * The baselines register plain values with the dependencies as dependsOn, so they carry no per-input dependencies.
+ */
+export type BaselineResource = Omit<PlanResource, "inputs" | "propertyDependencies"> & {
+    wireInputs: Record<string, unknown>;
+};
 
 export interface BaselineSource {
     project: string;

@@ -20,6 +20,9 @@ function registrations(r: RenderedStack) {
             {
                 ...res,
                 dependencies: res.dependencies.filter((d) => listed.has(d)),
+                // The baselines pass plain values and the dependencies as dependsOn: the engine gets every edge,
+                // but not which input it belongs to.
+                propertyDependencies: {},
                 wire: r.wire[res.urn]?.inputs,
             },
         ]),

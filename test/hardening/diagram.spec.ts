@@ -28,6 +28,7 @@ function res(type: string, inputs: Record<string, unknown>): PlanResource {
         parent: null,
         provider: null,
         dependencies: [],
+        propertyDependencies: {},
         protect: false,
         inputs,
     };

@@ -24,6 +24,7 @@ describe("npm run plan (tools/plan.ts)", function () {
                 "parent",
                 "provider",
                 "dependencies",
+                "propertyDependencies",
                 "protect",
                 "inputs",
             ]);

@@ -11,6 +11,7 @@ function res(name: string, dependencies: string[] = []): PlanResource {
         parent: null,
         provider: null,
         dependencies,
+        propertyDependencies: {},
         protect: false,
         inputs: {},
     };
