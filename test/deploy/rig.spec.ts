@@ -47,7 +47,7 @@ describe("the rig: the real Pulumi CLI and plugins, built here", function () {
     it("reaches its API server with the kubeconfig it printed", function () {
         const version = JSON.parse(kubectl(["get", "--raw", "/version"]).stdout) as { gitVersion: string };
         const kubeMod = fs.readFileSync(path.join(ROOT, "rig", "kube", "go.mod"), "utf8");
-        const pinned = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(kubeMod)?.[1];
+        const pinned = /^require k8s\.io\/kubernetes (v\S+)$/m.exec(kubeMod)?.[1];
         assert.strictEqual(version.gitVersion, pinned);
     });
 
