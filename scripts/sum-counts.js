@@ -1,8 +1,11 @@
 // Prints "N passed, N failed" from the count lines mocha-count-reporter.js wrote; a suite that wrote no line
-// (it crashed before finishing) counts as one failure, so a silent crash never reads as green.
+// (it crashed before finishing) counts as one failure, so a silent crash never reads as green. With
+// --fail-on-skipped (CI, where every test must run) any skipped test fails the run as well.
 "use strict";
 const fs = require("fs");
-const [file, ...expectedSuites] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const failOnSkipped = args[0] === "--fail-on-skipped";
+const [file, ...expectedSuites] = failOnSkipped ? args.slice(1) : args;
 const lines = fs.existsSync(file)
     ? fs
           .readFileSync(file, "utf8")
@@ -25,5 +28,10 @@ for (const suite of expectedSuites) {
         failed += 1;
     }
 }
+if (failOnSkipped && skipped > 0) {
+    console.log(
+        `  ${skipped} test(s) skipped: in CI every test must run (install what the skipped ones need)`,
+    );
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exitCode = failed > 0 ? 1 : 0;
+process.exitCode = failed > 0 || (failOnSkipped && skipped > 0) ? 1 : 0;

@@ -1,30 +1,16 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import { additionalConfig, buildClusterSpec } from "../lib/clusterSpec";
 import { parsePlatformConfig } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { loadStackConfig } from "../lib/stackConfig";
 import { readYamlFile } from "../lib/yaml";
+import { operatorCrdFile } from "./operatorCrd";
 import { one, rendered } from "./support";
 
-const CRD_FILE = "rabbitmq.com_rabbitmqclusters.v2.22.3.yaml";
-
-/** The operator's CRD ships in shared/reference beside the repository (CI has it there); RABBITMQ_CRD overrides. */
-function crdPath(): string {
-    const candidates = [
-        process.env.RABBITMQ_CRD,
-        path.join(projectRoot(), "..", "shared", "reference", CRD_FILE),
-        path.join("/work/shared/reference", CRD_FILE),
-    ].filter((p): p is string => p !== undefined);
-    const found = candidates.find((p) => fs.existsSync(p));
-    if (found === undefined) {
-        throw new Error(
-            `RabbitmqCluster CRD not found (looked in ${candidates.join(", ")}); set RABBITMQ_CRD.`,
-        );
-    }
-    return found;
+/** The operator release a stack installs, read the way the program reads it, so a bump tests the new schema. */
+function operatorVersion(stack: string): string {
+    return parsePlatformConfig(loadStackConfig(projectRoot(), stack).config).operatorVersion;
 }
 
 type Schema = Record<string, unknown>;
@@ -53,8 +39,8 @@ function closeObjects(schema: unknown): unknown {
     return s;
 }
 
-function crdValidator(): ValidateFunction {
-    const crd = readYamlFile(crdPath()) as {
+function crdValidator(operator: string): ValidateFunction {
+    const crd = readYamlFile(operatorCrdFile(operator)) as {
         spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
     };
     const version = crd.spec.versions.find((v) => v.name === "v1beta1")!;
@@ -69,15 +55,25 @@ function crdValidator(): ValidateFunction {
     return ajv.compile(closeObjects(version.schema.openAPIV3Schema) as Schema);
 }
 
-describe("RabbitmqCluster spec against the operator's CRD schema (v2.22.3)", function () {
-    let validate: ValidateFunction;
+describe("RabbitmqCluster spec against the CRD schema of the operator each stack pins", function () {
+    const STACKS = ["dev", "prod"];
+    /** Per stack; stacks that pin the same operator share one compiled schema. */
+    const validators = new Map<string, ValidateFunction>();
 
     before(function () {
-        validate = crdValidator();
+        const byVersion = new Map<string, ValidateFunction>();
+        for (const stack of STACKS) {
+            const version = operatorVersion(stack);
+            if (!byVersion.has(version)) {
+                byVersion.set(version, crdValidator(version));
+            }
+            validators.set(stack, byVersion.get(version)!);
+        }
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         it(`accepts the ${stack} stack's custom resource exactly as the program registers it`, async function () {
+            const validate = validators.get(stack)!;
             const { plan } = await rendered({ stack });
             const cr = one(plan, "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster", "rabbitmq-cluster");
             const ok = validate(cr.inputs);
@@ -86,6 +82,7 @@ describe("RabbitmqCluster spec against the operator's CRD schema (v2.22.3)", fun
     }
 
     it("rejects a misspelt field and a wrong type (the validator is not a rubber stamp)", function () {
+        const validate = validators.get("prod")!;
         const config = parsePlatformConfig(loadStackConfig(projectRoot(), "prod").config);
         const spec = buildClusterSpec(config, "rabbitmq-admin", "rabbitmq-tls");
         const object = {
