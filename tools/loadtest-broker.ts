@@ -1,8 +1,8 @@
 /**
  * A dedicated throwaway 3-node RabbitMQ 3.10 cluster for the load test (`npm run loadtest -- --own-broker`), for
  * when scripts/brokers.sh's cluster310 is in use by the broker suite (its node names are fixed, so a second copy
- * cannot run beside it, and the load test resets the stack's vhosts). Same recipe as scripts/brokers.sh and
- * shared/reference/local-rabbitmq.md, with node names lt310-N@localhost and files under bin/.loadtest/broker.
+ * cannot run beside it, and the load test resets the stack's vhosts). Same recipe as scripts/brokers.sh, with node
+ * names lt310-N@localhost and files under bin/.loadtest/broker.
  * Needs rabbitmq-server installed (scripts/brokers.sh install 310).
  */
 import { execFileSync, spawn } from "child_process";

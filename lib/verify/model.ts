@@ -1,7 +1,7 @@
 /**
  * The RabbitMQ objects a plan declares, with the provider's defaults applied and values converted exactly as
  * @pulumi/rabbitmq 3.3.8 (terraform-provider-rabbitmq v1.8.0 + rabbit-hole) converts them before they go on the
- * wire. See ../shared/reference/provider.md §2. The replay (test/broker) sends {@link providerCalls}; `verify`
+ * wire (rabbit-hole's JSON bodies, per resource). The replay (test/broker) sends {@link providerCalls}; `verify`
  * compares the broker's state with the same wire forms.
  */
 import { randomBytes } from "crypto";

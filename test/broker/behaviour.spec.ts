@@ -50,7 +50,7 @@ function secretsOf(t: Topo): AppSecret[] {
 }
 
 /**
- * Least privilege from the seeds (k8s-rabbitmq-tl-engine.md, ADR-0004), written down independently of the plan:
+ * Least privilege from the design documents (the tl-engine note and ADR-0004, docs/decisions.md), written down independently of the plan:
  * everything each app may do among the probes above. The API publishes tasks and events; the worker consumes
  * tasks and its event queue and publishes events; the document producer only requests deletions; the consumer
  * only consumes the deletion queue and its DLQ. No app may declare, delete or reach another vhost.
@@ -170,7 +170,7 @@ describe("behaviour of the replayed topology (amqplib, generated app credentials
                         }
                     }
                     flows.forEach((f) => console.log(`      ${f}`));
-                    // The seeds' flows must be among them (names from the seeds).
+                    // The design documents' flows must be among them (names from those documents).
                     const has = (re: RegExp): boolean => flows.some((f) => re.test(f));
                     assert.ok(
                         has(/^engine-api -> .* -> \[.*\bengine:tasks\b/),
@@ -372,7 +372,7 @@ describe("behaviour of the replayed topology (amqplib, generated app credentials
                         denies > 0 && denies < matrix.length,
                         "the matrix must contain both grants and refusals",
                     );
-                    // The broker enforces the plan (above). Independently of the plan, what the seeds need is all an
+                    // The broker enforces the plan (above). Independently of the plan, what the design documents need is all an
                     // app may do: a plan that grants more fails here, even though the broker enforces it.
                     const intended = (user: string): string[] => SEED_INTENT[user] ?? [];
                     for (const s of secretsOf(t).filter((x) => x.data.username in SEED_INTENT)) {
@@ -381,7 +381,7 @@ describe("behaviour of the replayed topology (amqplib, generated app credentials
                         assert.deepEqual(
                             got,
                             [...intended(user)].sort(),
-                            `${user}: what it may do vs what the seeds need`,
+                            `${user}: what it may do vs what the design documents need`,
                         );
                     }
                 });

@@ -88,7 +88,7 @@ describe("3-node RabbitMQ 3.10 cluster", function () {
             const queue = ofKind(t.model, "queue").find(
                 (q) => q.vhost === api.data.vhost && q.name === "engine:tasks",
             );
-            assert.ok(queue, "the seed's engine:tasks queue is in the plan");
+            assert.ok(queue, "the tl-engine note's engine:tasks queue is in the plan");
             const route = publishRouteTo(t.model, queue);
             const qpath = `queues/${apiPath(queue.vhost, queue.name)}`;
             const info = await t.client.get<BrokerQueue>(qpath);

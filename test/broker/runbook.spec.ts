@@ -52,7 +52,7 @@ import { Consumer, Publisher, loss, waitForDelivery } from "./support/traffic";
 const plain = (s: string): string =>
     s.replace(/\u001b\(0[^\u001b]*\u001b\(B/g, " ").replace(/\u001b\[[0-9;]*m/g, "");
 
-/** The seed's work queue: the engine-api app publishes to it, engine-worker consumes it. */
+/** The tl-engine note's work queue: the engine-api app publishes to it, engine-worker consumes it. */
 const VHOST = "/engine";
 const QUEUE = "engine:tasks";
 const DEAD = "engine:tasks:dead";
@@ -106,7 +106,7 @@ for (const { id, fresh } of clusters) {
             return c;
         }
 
-        /** Publishes confirmed to the work queue as engine-api, the way the seed's app does. */
+        /** Publishes confirmed to the work queue as engine-api, the way the note's app does. */
         async function publishTasks(batch: { id: string; body: string }[]): Promise<void> {
             const queue = ofKind(t.model, "queue").find((q) => q.vhost === VHOST && q.name === QUEUE);
             assert.ok(queue, `${QUEUE} is in the plan`);
