@@ -5,7 +5,7 @@ import { parsePlatformConfig } from "../lib/config";
 import { projectRoot } from "../lib/project";
 import { loadStackConfig } from "../lib/stackConfig";
 import { readYamlFile } from "../lib/yaml";
-import { operatorCrdFile } from "./operatorCrd";
+import { ModuleRefused, operatorCrdFile } from "./operatorCrd";
 import { one, rendered } from "./support";
 
 /** The operator release a stack installs, read the way the program reads it, so a bump tests the new schema. */
@@ -59,20 +59,39 @@ describe("RabbitmqCluster spec against the CRD schema of the operator each stack
     const STACKS = ["dev", "prod"];
     /** Per stack; stacks that pin the same operator share one compiled schema. */
     const validators = new Map<string, ValidateFunction>();
+    let refused: string | undefined;
 
     before(function () {
         const byVersion = new Map<string, ValidateFunction>();
-        for (const stack of STACKS) {
-            const version = operatorVersion(stack);
-            if (!byVersion.has(version)) {
-                byVersion.set(version, crdValidator(version));
+        try {
+            for (const stack of STACKS) {
+                const version = operatorVersion(stack);
+                if (!byVersion.has(version)) {
+                    byVersion.set(version, crdValidator(version));
+                }
+                validators.set(stack, byVersion.get(version)!);
             }
-            validators.set(stack, byVersion.get(version)!);
+        } catch (e) {
+            // A proxy that refuses the module leaves no way to the schema on that machine: a user's run says so
+            // and goes on, CI (where no test may skip) fails.
+            if (!(e instanceof ModuleRefused) || process.env.CI === "true") {
+                throw e;
+            }
+            refused = e.message;
         }
     });
 
+    /** Skips a test that needs the schema when the proxy refused the operator's module, saying why. */
+    function needSchema(test: Mocha.Context): void {
+        if (refused !== undefined) {
+            console.warn(`  skipped: ${refused}`);
+            test.skip();
+        }
+    }
+
     for (const stack of STACKS) {
         it(`accepts the ${stack} stack's custom resource exactly as the program registers it`, async function () {
+            needSchema(this);
             const validate = validators.get(stack)!;
             const { plan } = await rendered({ stack });
             const cr = one(plan, "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster", "rabbitmq-cluster");
@@ -82,6 +101,7 @@ describe("RabbitmqCluster spec against the CRD schema of the operator each stack
     }
 
     it("rejects a misspelt field and a wrong type (the validator is not a rubber stamp)", function () {
+        needSchema(this);
         const validate = validators.get("prod")!;
         const config = parsePlatformConfig(loadStackConfig(projectRoot(), "prod").config);
         const spec = buildClusterSpec(config, "rabbitmq-admin", "rabbitmq-tls");

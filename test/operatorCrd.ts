@@ -26,6 +26,9 @@ function runGo(commands: string[], args: string[]): SpawnSyncReturns<string> | u
     return undefined;
 }
 
+/** The Go module proxy answered that it does not serve the operator's module (as some curated proxies do). */
+export class ModuleRefused extends Error {}
+
 /**
  * The path of the RabbitmqCluster CRD of operator `version` (a tag such as v2.22.3), downloading it if needed.
  * @param goCommands where to look for go, first found wins.
@@ -53,7 +56,7 @@ export function operatorCrdFile(version: string, goCommands: string[] = GO_COMMA
     }
     if (run.status !== 0 || download.Dir === undefined) {
         const reason = download.Error ?? (run.error?.message || run.stderr.trim());
-        throw new Error(
+        throw new (/\b403 Forbidden\b/.test(reason) ? ModuleRefused : Error)(
             `go mod download ${module} failed:\n${reason}\nThe CRD schema test needs that module from the Go ` +
                 `module proxy (the operator version the stack pins), or RABBITMQ_CRD set to its ` +
                 `${path.basename(CRD_IN_MODULE)}.`,
