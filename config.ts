@@ -7,6 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { YAMLException } from "js-yaml";
 import { ConfigError, parsePlatformConfig, PlatformConfig, PROJECT } from "./lib/config";
+import { IMAGE_ROLES, ImageRole, resolveImage, upstreamImages } from "./lib/images";
 import { projectRoot } from "./lib/project";
 import { perfTestRoute, PerfTestRoute } from "./lib/perfTest";
 import { normalizeTopology, NormalizedTopology, TopologyOptions } from "./lib/topology";
@@ -19,6 +20,105 @@ export interface Settings {
     externalAdminPassword?: pulumi.Output<string>;
     /** The in-cluster PerfTest's route through the topology, when `perfTest.enabled`. */
     perfTestRoute?: PerfTestRoute;
+    /** Where the install steps come from: upstream by default, local copies and mirrors in air-gapped clusters. */
+    sources: InstallSources;
+}
+
+export interface InstallSources {
+    /** The Cluster Operator's release manifest: an absolute path, or a URL (the GitHub release by default). */
+    operatorManifest: string;
+    /** cert-manager's chart as an absolute path (a folder or .tgz), or undefined for the jetstack repository. */
+    certManagerChart?: string;
+    /** The image of each role, where it differs from the upstream one (`imageRegistry`, `images`). */
+    images: Partial<Record<ImageRole, string>>;
+}
+
+const isUrl = (location: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+
+/** A local path named by `key`, resolved against the project folder; a ConfigError when it does not exist. */
+function existingPath(key: string, location: string, fix: string): string {
+    const resolved = path.resolve(projectRoot(), location);
+    if (!fs.existsSync(resolved)) {
+        throw new ConfigError(
+            [
+                {
+                    key: `${PROJECT}:${key}`,
+                    message: `names ${resolved}, which does not exist (got ${JSON.stringify(location)}). Fix: ${fix}`,
+                },
+            ],
+            "stack configuration",
+        );
+    }
+    return resolved;
+}
+
+/** A chart folder's Chart.yaml must carry the pinned version: a local chart must not silently change it. */
+function checkChartVersion(chart: string, version: string): void {
+    const chartFile = path.join(chart, "Chart.yaml");
+    if (!fs.statSync(chart).isDirectory()) {
+        return; // an archive: Helm reads its version, and the Release shows it
+    }
+    const key = `${PROJECT}:certManagerChart`;
+    const found = fs.existsSync(chartFile)
+        ? (parseYaml(fs.readFileSync(chartFile, "utf8"), chartFile) as { version?: unknown } | null)?.version
+        : undefined;
+    if (found === undefined) {
+        throw new ConfigError(
+            [
+                {
+                    key,
+                    message: `names ${chart}, which has no Chart.yaml with a version. Fix: point it at cert-manager's chart folder or .tgz archive`,
+                },
+            ],
+            "stack configuration",
+        );
+    }
+    if (String(found) !== version) {
+        throw new ConfigError(
+            [
+                {
+                    key,
+                    message:
+                        `names a chart of version ${String(found)}, but certManagerVersion pins ${version}. Fix: ` +
+                        `use the ${version} chart, or pulumi config set ${PROJECT}:certManagerVersion ${String(found)}`,
+                },
+            ],
+            "stack configuration",
+        );
+    }
+}
+
+export function installSources(config: PlatformConfig): InstallSources {
+    const operatorManifest =
+        config.operatorManifest === undefined
+            ? `https://github.com/rabbitmq/cluster-operator/releases/download/${config.operatorVersion}/cluster-operator.yml`
+            : isUrl(config.operatorManifest)
+              ? config.operatorManifest
+              : existingPath(
+                    "operatorManifest",
+                    config.operatorManifest,
+                    `copy cluster-operator.yml of ${config.operatorVersion} there, or name its URL`,
+                );
+    const certManagerChart =
+        config.certManagerChart === undefined
+            ? undefined
+            : existingPath(
+                  "certManagerChart",
+                  config.certManagerChart,
+                  `copy cert-manager's ${config.certManagerVersion} chart (folder or .tgz) there`,
+              );
+    if (certManagerChart !== undefined) {
+        checkChartVersion(certManagerChart, config.certManagerVersion);
+    }
+    const upstream = upstreamImages(config);
+    const images: Partial<Record<ImageRole, string>> = {};
+    for (const role of IMAGE_ROLES) {
+        const image = resolveImage(upstream[role], config.imageRegistry, config.images?.[role]);
+        if (image !== upstream[role]) {
+            images[role] = image;
+        }
+    }
+    return { operatorManifest, certManagerChart, images };
 }
 
 /** `isConfigSecret` exists in the runtime but is missing from its type declarations. */
@@ -70,12 +170,15 @@ export function readSettings(): Settings {
 function validatedSettings(): Settings {
     const raw = pulumi.runtime.allConfig();
     const secretKeys = Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k));
-    const config = parsePlatformConfig(raw, secretKeys);
+    const parsed = parsePlatformConfig(raw, secretKeys);
+    // imageRegistry moves RabbitMQ's own image to the mirror too.
+    const config = { ...parsed, image: resolveImage(parsed.image, parsed.imageRegistry, undefined) };
     const topology = loadTopologyFile(config.topologyFile, config);
     const perfTest = config.perfTest;
     return {
         config,
         topology,
+        sources: installSources(config),
         ...(perfTest?.enabled === true
             ? { perfTestRoute: perfTestRoute(topology, perfTest.vhost!, perfTest.queue!) }
             : {}),

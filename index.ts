@@ -19,7 +19,7 @@ import type { AmqpEndpoint } from "./lib/amqpUrl";
 import { clientServiceHost } from "./lib/clusterSpec";
 import { scaleGuard } from "./lib/scaleGuard";
 
-const { config, topology, externalAdminPassword, perfTestRoute } = readSettings();
+const { config, topology, externalAdminPassword, perfTestRoute, sources } = readSettings();
 
 interface Broker {
     endpoint: pulumi.Output<string>;
@@ -35,12 +35,24 @@ interface Broker {
 
 function operatorManagedBroker(): Broker {
     const certManager = config.installCertManager
-        ? new CertManager("cert-manager", { version: config.certManagerVersion })
+        ? new CertManager("cert-manager", {
+              version: config.certManagerVersion,
+              chart: sources.certManagerChart,
+              images: {
+                  controller: sources.images.certManagerController,
+                  webhook: sources.images.certManagerWebhook,
+                  cainjector: sources.images.certManagerCainjector,
+                  startupapicheck: sources.images.certManagerStartupapicheck,
+                  acmesolver: sources.images.certManagerAcmesolver,
+              },
+          })
         : undefined;
     const operator = new ClusterOperator(
         "cluster-operator",
         {
             version: config.operatorVersion,
+            manifest: sources.operatorManifest,
+            image: sources.images.operator,
             scopeNamespaces: config.operatorScopeNamespaces,
             defaultImage: config.image,
         },
@@ -184,6 +196,7 @@ export = async () => {
             seconds: config.perfTest?.seconds,
             producers: config.perfTest?.producers,
             consumers: config.perfTest?.consumers,
+            image: sources.images.perfTest,
             topology: [
                 ...messaging.queueRoutes[`${vhost}/${queue}`],
                 ...messaging.users[publisher.name].grants,

@@ -1,9 +1,24 @@
 import { Release } from "@pulumi/kubernetes/helm/v3/release";
 import * as pulumi from "@pulumi/pulumi";
+import { chartImage } from "../lib/images";
+
+/** cert-manager's workloads, each with its own image in the chart's values. */
+export type CertManagerComponent = "controller" | "webhook" | "cainjector" | "startupapicheck" | "acmesolver";
 
 export interface CertManagerArgs {
     /** Pinned cert-manager chart version, e.g. `v1.18.2`. */
     version: string;
+    /**
+     * A local copy of that chart (a folder with Chart.yaml, or a .tgz archive), for clusters that cannot reach
+     * charts.jetstack.io.
+     * @default the chart from the jetstack repository
+     */
+    chart?: string;
+    /**
+     * Images to run instead of the chart's (pinned references, e.g. from a mirror).
+     * @default the chart's images, from quay.io
+     */
+    images?: Partial<Record<CertManagerComponent, string>>;
     /**
      * Namespace cert-manager runs in; the release creates it.
      * @default "cert-manager"
@@ -37,15 +52,34 @@ export class CertManager extends pulumi.ComponentResource {
                 // A fixed release name: the default adds a random suffix, which would make `helm list` and the
                 // runbook's upgrade steps guess it.
                 name,
-                chart: "cert-manager",
-                version: args.version,
-                repositoryOpts: { repo: "https://charts.jetstack.io" },
+                ...(args.chart === undefined
+                    ? {
+                          chart: "cert-manager",
+                          version: args.version,
+                          repositoryOpts: { repo: "https://charts.jetstack.io" },
+                      }
+                    : { chart: args.chart }),
                 namespace: args.namespace ?? "cert-manager",
                 createNamespace: true,
-                values: { crds: { enabled: true } },
+                values: { crds: { enabled: true }, ...imageValues(args.images ?? {}) },
             },
             { parent: this },
         );
         this.registerOutputs({ release: this.release });
     }
+}
+
+/** The chart's values that set each overridden image: the controller's at the top level, the others nested. */
+function imageValues(images: Partial<Record<CertManagerComponent, string>>): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [component, image] of Object.entries(images)) {
+        if (image === undefined) {
+            continue;
+        } else if (component === "controller") {
+            values.image = chartImage(image);
+        } else {
+            values[component] = { image: chartImage(image) };
+        }
+    }
+    return values;
 }

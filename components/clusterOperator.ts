@@ -13,8 +13,19 @@ export const OPERATOR_WEBHOOKS = {
 };
 
 export interface ClusterOperatorArgs {
-    /** Pinned release, e.g. `v2.22.3`: the manifest is fetched from that GitHub release. */
+    /** Pinned release, e.g. `v2.22.3`. */
     version: string;
+    /**
+     * The release manifest of `version`: a local file (absolute, or relative to where `pulumi` runs) or a URL,
+     * for clusters that cannot reach GitHub.
+     * @default the manifest of `version`'s GitHub release
+     */
+    manifest?: string;
+    /**
+     * The operator's image, when it must come from somewhere else than the manifest says (a mirror).
+     * @default the manifest's image
+     */
+    image?: pulumi.Input<string>;
     /**
      * Namespaces the operator watches (`OPERATOR_SCOPE_NAMESPACE`).
      * @default [] (all namespaces)
@@ -52,7 +63,9 @@ export class ClusterOperator extends pulumi.ComponentResource {
         this.manifest = new yamlV2.ConfigFile(
             `${name}-manifest`,
             {
-                file: `https://github.com/rabbitmq/cluster-operator/releases/download/${args.version}/cluster-operator.yml`,
+                file:
+                    args.manifest ??
+                    `https://github.com/rabbitmq/cluster-operator/releases/download/${args.version}/cluster-operator.yml`,
             },
             { parent: this },
         );
@@ -68,7 +81,19 @@ export class ClusterOperator extends pulumi.ComponentResource {
                     namespace: OPERATOR_NAMESPACE,
                     annotations: { "pulumi.com/patchForce": "true" },
                 },
-                spec: { template: { spec: { containers: [{ name: "operator", env }] } } },
+                spec: {
+                    template: {
+                        spec: {
+                            containers: [
+                                {
+                                    name: "operator",
+                                    env,
+                                    ...(args.image === undefined ? {} : { image: args.image }),
+                                },
+                            ],
+                        },
+                    },
+                },
             },
             { parent: this, dependsOn: [this.manifest] },
         );

@@ -1,13 +1,13 @@
 import * as batchV1 from "@pulumi/kubernetes/batch/v1";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
+import { PERFTEST_IMAGE } from "../lib/images";
 import type { PerfTestRoute, PerfTestUser } from "../lib/perfTest";
 
 /**
  * RabbitMQ PerfTest 2.25.0 (released 2026-06-30, the newest release); its release workflow pushes the image as
  * `pivotalrabbitmq/perf-test:<version>`. Pinned so a rerun measures with the same tool.
  */
-export const PERFTEST_IMAGE = "pivotalrabbitmq/perf-test:2.25.0";
 
 /** The image's own non-root user (its Dockerfile creates perf-test with uid and gid 2000). */
 const PERFTEST_UID = 2000;
@@ -75,6 +75,11 @@ export interface PerfTestArgs {
     topology: pulumi.Resource[];
     /** The publisher's and the consumer's app Secrets: the Jobs read them. */
     secrets: pulumi.Resource[];
+    /**
+     * PerfTest's image, when it must come from a mirror.
+     * @default PERFTEST_IMAGE (lib/images.ts), the release whose flags this component uses
+     */
+    image?: string;
 }
 
 interface Role {
@@ -192,7 +197,7 @@ export class PerfTest extends pulumi.ComponentResource {
                         ttlSecondsAfterFinished: TTL_SECONDS_AFTER_FINISHED,
                         template: {
                             metadata: { labels: { "app.kubernetes.io/name": "perftest" } },
-                            spec: podSpec(here, args.tlsTrust),
+                            spec: podSpec(here, args.tlsTrust, args.image ?? PERFTEST_IMAGE),
                         },
                     },
                 },
@@ -213,7 +218,7 @@ const restricted: k8sInput.core.v1.SecurityContext = {
 const tmpMount = { name: "tmp", mountPath: "/tmp" };
 const truststoreMount = { name: "truststore", mountPath: "/truststore" };
 
-function podSpec(roles: Role[], tlsTrust: PerfTestArgs["tlsTrust"]): k8sInput.core.v1.PodSpec {
+function podSpec(roles: Role[], tlsTrust: PerfTestArgs["tlsTrust"], image: string): k8sInput.core.v1.PodSpec {
     const ownCa = tlsTrust === "appSecretCa";
     return {
         restartPolicy: "Never",
@@ -230,7 +235,7 @@ function podSpec(roles: Role[], tlsTrust: PerfTestArgs["tlsTrust"]): k8sInput.co
                   initContainers: [
                       {
                           name: "truststore",
-                          image: PERFTEST_IMAGE,
+                          image,
                           // Java cannot trust a PEM file directly; every role's Secret carries the same ca.crt.
                           command: [
                               KEYTOOL,
@@ -263,7 +268,7 @@ function podSpec(roles: Role[], tlsTrust: PerfTestArgs["tlsTrust"]): k8sInput.co
             : {}),
         containers: roles.map((role) => ({
             name: role.container,
-            image: PERFTEST_IMAGE,
+            image,
             args: role.args,
             env: [
                 // Only the URL: the container never sees the Secret's other keys.

@@ -7,6 +7,7 @@
  * (typed project config), so this module requires every key that Pulumi.yaml defaults.
  */
 import * as v from "valibot";
+import type { ImageRole } from "./images";
 
 export const PROJECT = "rabbitmq-platform";
 
@@ -93,10 +94,21 @@ const versionTag = (what: string) =>
 const imageRef = v.pipe(
     v.string(),
     v.regex(
-        /^[a-z0-9./_-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
+        /^([a-z0-9.-]+:\d+\/)?[a-z0-9./_-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
         "must be a pinned image reference with a tag or digest, e.g. rabbitmq:4.0.5-management (never a bare name or :latest)",
     ),
 );
+
+/** Per-image overrides for air-gapped clusters (lib/images.ts names the roles); RabbitMQ's own is `image`. */
+const imageOverrideFields = {
+    operator: v.optional(imageRef),
+    certManagerController: v.optional(imageRef),
+    certManagerWebhook: v.optional(imageRef),
+    certManagerCainjector: v.optional(imageRef),
+    certManagerStartupapicheck: v.optional(imageRef),
+    certManagerAcmesolver: v.optional(imageRef),
+    perfTest: v.optional(imageRef),
+} satisfies Record<ImageRole, unknown>;
 
 /** A whole number from `min` to `max`, each bound named in its own message (with `unit` after the number). */
 const bounded = (min: number, max: number, unit?: string) => {
@@ -147,6 +159,32 @@ const schema = v.strictObject({
     certManagerVersion: versionTag("certManagerVersion"),
     operatorVersion: versionTag("operatorVersion"),
     operatorScopeNamespaces: v.array(k8sName("each namespace"), "must be a list of namespace names"),
+    operatorManifest: v.optional(
+        nonEmpty(
+            "must name the operator's release manifest: a file (relative to the project folder) or a URL",
+        ),
+    ),
+    certManagerChart: v.optional(
+        nonEmpty(
+            "must name cert-manager's chart: a chart folder or .tgz archive (relative to the project folder)",
+        ),
+    ),
+    imageRegistry: v.optional(
+        v.pipe(
+            v.string(),
+            v.regex(
+                /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/,
+                "must be a registry host with an optional port and path, such as registry.example.com:5000/mirror (no scheme, no trailing slash)",
+            ),
+        ),
+    ),
+    images: v.optional(
+        v.strictObject(imageOverrideFields, (issue) =>
+            issue.expected === "never"
+                ? `has no field ${issue.received}; its fields are ${andList(Object.keys(imageOverrideFields))}`
+                : "must be an object",
+        ),
+    ),
     image: imageRef,
     replicas: v.pipe(
         wholeNumber,
@@ -269,6 +307,22 @@ export const KEYS: Record<
     certManagerVersion: { type: "string", example: "v1.18.2" },
     operatorVersion: { type: "string", example: "v2.22.3" },
     operatorScopeNamespaces: { type: "array", example: "'[\"rabbitmq\"]'" },
+    operatorManifest: { type: "string", example: "vendor/cluster-operator-v2.22.3.yml" },
+    certManagerChart: { type: "string", example: "vendor/cert-manager-v1.18.2.tgz" },
+    imageRegistry: { type: "string", example: "registry.example.com:5000/mirror" },
+    images: {
+        type: "object",
+        example: `'{"operator":"registry.example.com/rabbitmqoperator/cluster-operator:2.22.3"}'`,
+        fields: {
+            operator: "registry.example.com/rabbitmqoperator/cluster-operator:2.22.3",
+            certManagerController: "registry.example.com/jetstack/cert-manager-controller:v1.18.2",
+            certManagerWebhook: "registry.example.com/jetstack/cert-manager-webhook:v1.18.2",
+            certManagerCainjector: "registry.example.com/jetstack/cert-manager-cainjector:v1.18.2",
+            certManagerStartupapicheck: "registry.example.com/jetstack/cert-manager-startupapicheck:v1.18.2",
+            certManagerAcmesolver: "registry.example.com/jetstack/cert-manager-acmesolver:v1.18.2",
+            perfTest: "registry.example.com/pivotalrabbitmq/perf-test:2.25.0",
+        },
+    },
     image: { type: "string", example: "rabbitmq:4.0.5-management" },
     replicas: { type: "integer", example: "3" },
     quorumGroupSize: { type: "integer", example: "3" },

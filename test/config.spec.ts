@@ -64,6 +64,10 @@ describe("stack configuration (lib/config.ts)", function () {
             "rabbitmqMajorVersion",
             "tlsIssuer",
             "perfTest",
+            "operatorManifest",
+            "certManagerChart",
+            "imageRegistry",
+            "images",
         ];
         const declared = Object.keys(project.config).sort();
         const expected = Object.keys(KEYS)
