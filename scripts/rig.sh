@@ -2,7 +2,8 @@
 # The real-engine rig: the Pulumi CLI, its Node.js language host, the provider plugins and a Kubernetes control
 # plane, all built here from Go module sources (pinned), and run on loopback. `npm run rig -- <verb>`:
 #
-#   build    build everything into $RIG_CACHE (cold: tens of minutes on 2 cores; warm: seconds)
+#   build    build everything into $RIG_CACHE (cold: tens of minutes on 2 cores; warm: seconds), and assemble
+#            cert-manager's chart for the `certManagerChart` key ($RIG_CACHE/charts/cert-manager-<version>)
 #   up       start etcd, kube-apiserver and kube-controller-manager on free loopback ports, with certificates
 #            made for this run and an admin kubeconfig (idempotent: a running, healthy rig is left as it is)
 #   down     stop every process `up` started and delete the run folder (state backend included)
@@ -75,6 +76,7 @@ cmd_build() {
     bash "$ROOT/scripts/rig/build-pulumi.sh"
     bash "$ROOT/scripts/rig/build-providers.sh"
     bash "$ROOT/scripts/rig/build-kube.sh"
+    bash "$ROOT/scripts/rig/build-charts.sh"
     log "built in $(($(date +%s) - started)) s; cache: $(du -sh "$RIG_CACHE" | cut -f1) in $RIG_CACHE"
 }
 

@@ -1,17 +1,25 @@
 // The rig itself, through the real engine: the CLI and plugins it built, a stack's whole life on its API server
-// (up, no-op, refresh, drift, destroy) with the real kubernetes provider, and the policy pack run by the CLI.
+// (up, no-op, refresh, drift, destroy) with the real kubernetes provider, and cert-manager's chart as the rig
+// assembles it for air-gapped installs.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { kubectl, newStack, pulumi, pulumiOk, rigEnv, ROOT } from "./support/rig";
 
 const FIXTURE = path.join(ROOT, "test", "deploy", "fixtures", "kubernetes");
+const inFixture = { cwd: FIXTURE };
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
     packages: Record<string, { version: string }>;
 };
 const fixtureLock = JSON.parse(fs.readFileSync(path.join(FIXTURE, "package-lock.json"), "utf8")) as {
     packages: Record<string, { version: string }>;
 };
+
+/** The cert-manager chart version the stack pins (Pulumi.yaml), which `rig build` assembles. */
+function certManagerVersion(): string {
+    const project = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+    return /^ {2}certManagerVersion:\n(?: {4}.*\n)*? {4}default: (\S+)$/m.exec(project)![1];
+}
 
 /** Waits until `probe` returns true, polling every half second, or fails naming `what`. */
 async function eventually(what: string, seconds: number, probe: () => boolean): Promise<void> {
@@ -55,7 +63,6 @@ describe("the rig: the real Pulumi CLI and plugins, built here", function () {
         const namespace = `rig-apps-${process.pid}`;
         const amqpUrl = "amqp://app:p%40ss@rabbitmq.rabbitmq.svc:5672/%2Fengine";
         let stack: ReturnType<typeof newStack>;
-        const inFixture = { cwd: FIXTURE };
 
         before(function () {
             stack = newStack("life", FIXTURE);
@@ -126,5 +133,62 @@ describe("the rig: the real Pulumi CLI and plugins, built here", function () {
             );
             assert.match(kubectl(["get", "namespace", namespace]).stderr, /NotFound/);
         });
+    });
+
+    it("installs cert-manager's chart, assembled from its Go module, through the provider's Helm", function () {
+        const chart = path.join(
+            rigEnv().PULUMI_HOME!,
+            "..",
+            "charts",
+            `cert-manager-${certManagerVersion()}`,
+        );
+        const stack = newStack("chart", FIXTURE);
+        try {
+            for (const [key, value] of [
+                ["namespace", `chart-${process.pid}`],
+                ["certManagerChart", chart],
+            ]) {
+                pulumiOk(["config", "set", key, value, "--stack", stack.name], inFixture);
+            }
+            pulumiOk(["config", "set", "--secret", "amqpUrl", "amqp://x", "--stack", stack.name], inFixture);
+            pulumiOk(["up", "--yes", "--stack", stack.name], inFixture);
+            const outputs = JSON.parse(
+                pulumiOk(["stack", "output", "--json", "--stack", stack.name], inFixture).stdout,
+            );
+            assert.strictEqual(outputs.certManagerChartVersion, certManagerVersion());
+            const images = kubectl([
+                "get",
+                "deployments",
+                "-n",
+                "cert-manager",
+                "-o",
+                "jsonpath={range .items[*]}{.metadata.name}={.spec.template.spec.containers[0].image} {end}",
+            ])
+                .stdout.trim()
+                .split(" ");
+            const tag = certManagerVersion();
+            assert.deepStrictEqual(images, [
+                `cert-manager=quay.io/jetstack/cert-manager-controller:${tag}`,
+                `cert-manager-cainjector=quay.io/jetstack/cert-manager-cainjector:${tag}`,
+                `cert-manager-webhook=quay.io/jetstack/cert-manager-webhook:${tag}`,
+            ]);
+            const crds = kubectl(["get", "crd", "-o", "name"])
+                .stdout.split("\n")
+                .filter((n) => n.includes("cert-manager.io"));
+            assert.strictEqual(crds.length, 6, crds.join(", "));
+            pulumiOk(["destroy", "--yes", "--stack", stack.name], inFixture);
+            assert.match(kubectl(["get", "deployments", "-n", "cert-manager"]).stderr, /No resources found/);
+        } finally {
+            pulumi(["destroy", "--yes", "--stack", stack.name], inFixture);
+            stack.remove();
+            // Helm leaves the namespace it created and, by the chart's crds.keep, the CRDs.
+            kubectl(["delete", "namespace", "cert-manager", "--wait=false"]);
+            const left = kubectl(["get", "crd", "-o", "name"])
+                .stdout.split("\n")
+                .filter((n) => n.includes("cert-manager.io"));
+            if (left.length > 0) {
+                kubectl(["delete", ...left]);
+            }
+        }
     });
 });
