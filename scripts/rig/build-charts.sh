@@ -10,20 +10,9 @@
 # Idempotent: a stamp records the version and the recipe; --force assembles it again.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-RIG_CACHE=${RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-platform/rig}
+# shellcheck source=scripts/rig/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RECIPE=1
-FORCE=0
-for arg in "$@"; do
-    case $arg in
-        --force) FORCE=1 ;;
-        *)
-            echo "build-charts.sh: unknown argument: $arg (the only option is --force)" >&2
-            exit 2
-            ;;
-    esac
-done
-command -v go >/dev/null || PATH=/usr/local/go/bin:$PATH
 
 VERSION=$(node -p "require('js-yaml').load(require('fs').readFileSync(process.argv[1], 'utf8')).config.certManagerVersion.default" "$ROOT/Pulumi.yaml")
 DEST=$RIG_CACHE/charts/cert-manager-$VERSION

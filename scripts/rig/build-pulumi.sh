@@ -13,20 +13,9 @@
 # binaries are there, nothing is done. --force rebuilds anyway.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-RIG_CACHE=${RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-platform/rig}
+# shellcheck source=scripts/rig/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RECIPE=1
-FORCE=0
-for arg in "$@"; do
-    case $arg in
-        --force) FORCE=1 ;;
-        *)
-            echo "build-pulumi.sh: unknown argument: $arg (the only option is --force)" >&2
-            exit 2
-            ;;
-    esac
-done
-command -v go >/dev/null || PATH=/usr/local/go/bin:$PATH
 
 VERSION=$(node -p 'require(process.argv[1]).packages["node_modules/@pulumi/pulumi"].version' "$ROOT/package-lock.json")
 PINNED=$(awk '$1 == "require" && $2 == "github.com/pulumi/pulumi/pkg/v3" { print $3 }' "$ROOT/rig/pulumi/go.mod")
