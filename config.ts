@@ -7,6 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { YAMLException } from "js-yaml";
 import { ConfigError, parsePlatformConfig, PlatformConfig, PROJECT } from "./lib/config";
+import { quote } from "./lib/suggest";
 import { IMAGE_ROLES, ImageRole, resolveImage, upstreamImages } from "./lib/images";
 import { projectRoot } from "./lib/project";
 import { perfTestRoute, PerfTestRoute } from "./lib/perfTest";
@@ -134,7 +135,7 @@ export function loadTopologyFile(file: string, options: TopologyOptions): Normal
             [
                 {
                     key: `${PROJECT}:topologyFile`,
-                    message: `cannot read ${resolved}. Fix: point it at an existing topology file`,
+                    message: `must name a readable topology file; cannot read ${resolved} (got ${quote(file)}). Fix: point it at an existing topology file`,
                 },
             ],
             "stack configuration",
@@ -148,7 +149,12 @@ export function loadTopologyFile(file: string, options: TopologyOptions): Normal
             throw e;
         }
         throw new ConfigError(
-            [{ key: `${file}: line ${e.mark.line + 1}`, message: `${e.reason}. Fix: correct the YAML` }],
+            [
+                {
+                    key: `${file}: line ${e.mark.line + 1}`,
+                    message: `${e.reason} (got ${quote(text.split("\n")[e.mark.line] ?? "")}). Fix: correct the YAML`,
+                },
+            ],
             `topology (${file})`,
         );
     }

@@ -8,6 +8,7 @@
  */
 import * as v from "valibot";
 import type { ImageRole } from "./images";
+import { nearest, quote } from "./suggest";
 
 export const PROJECT = "rabbitmq-platform";
 
@@ -52,31 +53,27 @@ export const wholeNumber = v.pipe(v.number(WHOLE), v.integer(WHOLE));
 /** A string of at least one character; `message` when it is empty. */
 export const nonEmpty = (message: string) => v.pipe(v.string(), v.minLength(1, message));
 
-const k8sName = (what: string) =>
-    v.pipe(
-        v.string(),
-        v.maxLength(63, `${what} must be at most 63 characters (a Kubernetes DNS-1123 label)`),
-        v.regex(
-            dns1123Label,
-            `${what} must be a Kubernetes DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
-        ),
-    );
+// The key is named in front of every message (schemaProblem), so the rules below do not repeat it.
+const k8sName = v.pipe(
+    v.string(),
+    v.maxLength(63, "must be at most 63 characters (a Kubernetes DNS-1123 label)"),
+    v.regex(
+        dns1123Label,
+        "must be a Kubernetes DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+);
 
-const quantity = (what: string) =>
-    v.pipe(
-        v.string(),
-        v.regex(
-            quantityPattern,
-            `${what} must be a Kubernetes quantity such as "500m", "2", "512Mi" or "10Gi"`,
-        ),
-    );
+const quantity = v.pipe(
+    v.string(),
+    v.regex(quantityPattern, 'must be a Kubernetes quantity such as "500m", "2", "512Mi" or "10Gi"'),
+);
 
-const decimalString = (what: string, min: number, max: number) =>
+const decimalString = (min: number, max: number) =>
     v.pipe(
         v.string(),
-        v.regex(/^[0-9]+(\.[0-9]+)?$/, `${what} must be a decimal number written as a string, e.g. "0.6"`),
+        v.regex(/^[0-9]+(\.[0-9]+)?$/, 'must be a decimal number written as a string, e.g. "0.6"'),
         v.transform(Number),
-        v.check((n) => n >= min && n <= max, `${what} must be between ${min} and ${max}`),
+        v.check((n) => n >= min && n <= max, `must be between ${min} and ${max}`),
     );
 
 const endpointUrl = v.pipe(
@@ -88,8 +85,10 @@ const endpointUrl = v.pipe(
     ),
 );
 
-const versionTag = (what: string) =>
-    v.pipe(v.string(), v.regex(/^v\d+\.\d+\.\d+$/, `${what} must be an exact release tag such as v1.2.3`));
+const versionTag = v.pipe(
+    v.string(),
+    v.regex(/^v\d+\.\d+\.\d+$/, "must be an exact release tag such as v1.2.3"),
+);
 
 const imageRef = v.pipe(
     v.string(),
@@ -130,7 +129,7 @@ const hostName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]+$/, "must be a host 
 
 const cidrList = (example: string) =>
     v.array(
-        v.pipe(v.string(), v.check(isCidr, `each entry must be an IPv4 CIDR such as ${example}`)),
+        v.pipe(v.string(), v.check(isCidr, `must be an IPv4 CIDR such as ${example}`)),
         "must be a list of CIDRs",
     );
 
@@ -153,12 +152,12 @@ const schema = v.strictObject({
         ["operator", "external"],
         'must be "operator" (install cert-manager, the Cluster Operator and a RabbitmqCluster) or "external" (use an existing broker)',
     ),
-    namespace: k8sName("namespace"),
-    clusterName: k8sName("clusterName"),
+    namespace: k8sName,
+    clusterName: k8sName,
     installCertManager: flag,
-    certManagerVersion: versionTag("certManagerVersion"),
-    operatorVersion: versionTag("operatorVersion"),
-    operatorScopeNamespaces: v.array(k8sName("each namespace"), "must be a list of namespace names"),
+    certManagerVersion: versionTag,
+    operatorVersion: versionTag,
+    operatorScopeNamespaces: v.array(k8sName, "must be a list of namespace names"),
     operatorManifest: v.optional(
         nonEmpty(
             "must name the operator's release manifest: a file (relative to the project folder) or a URL",
@@ -201,13 +200,13 @@ const schema = v.strictObject({
             "must be odd: an even quorum group tolerates no more member failures than the next smaller odd one",
         ),
     ),
-    cpuRequest: quantity("cpuRequest"),
-    cpuLimit: quantity("cpuLimit"),
-    memory: quantity("memory"),
+    cpuRequest: quantity,
+    cpuLimit: quantity,
+    memory: quantity,
     storageClass: v.optional(nonEmpty("must not be empty")),
-    storageSize: quantity("storageSize"),
-    memoryHighWatermark: decimalString("memoryHighWatermark", 0.4, 0.9),
-    diskFreeLimitRelative: decimalString("diskFreeLimitRelative", 1, 4),
+    storageSize: quantity,
+    memoryHighWatermark: decimalString(0.4, 0.9),
+    diskFreeLimitRelative: decimalString(1, 4),
     antiAffinity: v.picklist(
         ["required", "preferred"],
         'must be "required" (one broker per Kubernetes node) or "preferred" (single-node dev clusters)',
@@ -252,11 +251,11 @@ const schema = v.strictObject({
     rabbitmqMajorVersion: v.optional(within(3, 4, "must be 3 or 4")),
     networkPolicies: flag,
     restrictBrokerEgress: flag,
-    monitoringNamespace: k8sName("monitoringNamespace"),
+    monitoringNamespace: k8sName,
     apiServerCidrs: cidrList("172.18.0.2/32"),
     prometheusOperator: flag,
     prometheusLabels: v.array(
-        v.pipe(v.string(), v.regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, "each entry must be key=value")),
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, "must be key=value")),
         "must be a list of key=value labels",
     ),
     runbookUrl: v.pipe(v.string(), v.regex(/^[^#\s]+$/, "must be a URL or path without a #fragment")),
@@ -420,13 +419,13 @@ function convert(type: KeyType, raw: string): { value: unknown } | { problem: st
     }
 }
 
+/** The setting an unknown key most plausibly meant: a small typo of one, else one it begins or ends. */
 function closestKey(key: string): string | undefined {
     const lower = key.toLowerCase();
-    return [...Object.keys(KEYS), ...SECRET_KEYS].find(
-        (k) =>
-            k.toLowerCase() === lower ||
-            k.toLowerCase().startsWith(lower) ||
-            lower.startsWith(k.toLowerCase()),
+    const keys = [...Object.keys(KEYS), ...SECRET_KEYS];
+    return (
+        nearest(key, keys) ??
+        keys.find((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()))
     );
 }
 
@@ -531,7 +530,7 @@ function crossKeyProblems(c: SchemaOutput, hasExternalPassword: boolean): Config
             key: key("managementSourceRanges"),
             message:
                 "must list the CIDRs allowed to reach the management API when managementService is LoadBalancer " +
-                `(an open admin endpoint is never a default). Fix: pulumi config set --path '${PROJECT}:managementSourceRanges[0]' 203.0.113.0/24`,
+                `(an open admin endpoint is never a default) (got []). Fix: pulumi config set --path '${PROJECT}:managementSourceRanges[0]' 203.0.113.0/24`,
         });
     }
     if (c.managementService === "NodePort") {
@@ -552,14 +551,15 @@ function crossKeyProblems(c: SchemaOutput, hasExternalPassword: boolean): Config
         problems.push({
             key: key("managementSourceRanges"),
             message:
-                "must not contain 0.0.0.0/0: the management API holds admin credentials. Fix: list only the CIDRs of your CI runners and operators",
+                `must not contain 0.0.0.0/0: the management API holds admin credentials (got ${quote(c.managementSourceRanges)}). ` +
+                "Fix: list only the CIDRs of your CI runners and operators",
         });
     }
     const fromImage = imageMajorVersion(c.image);
     if (fromImage === undefined && c.rabbitmqMajorVersion === undefined) {
         problems.push({
             key: key("rabbitmqMajorVersion"),
-            message: `is required when the image tag does not name a version (got ${c.image}). Fix: ${setHint("rabbitmqMajorVersion", "4")}`,
+            message: `is required when the image tag does not name a version (got image ${quote(c.image)}). Fix: ${setHint("rabbitmqMajorVersion", "4")}`,
         });
     } else if (
         fromImage !== undefined &&
@@ -568,13 +568,13 @@ function crossKeyProblems(c: SchemaOutput, hasExternalPassword: boolean): Config
     ) {
         problems.push({
             key: key("rabbitmqMajorVersion"),
-            message: `is ${c.rabbitmqMajorVersion} but the image ${c.image} is RabbitMQ ${fromImage}. Fix: remove rabbitmqMajorVersion or make it match the image`,
+            message: `must match the image's major version (got ${c.rabbitmqMajorVersion} with image ${quote(c.image)}, RabbitMQ ${fromImage}). Fix: pulumi config rm ${PROJECT}:rabbitmqMajorVersion, or ${setHint("rabbitmqMajorVersion", String(fromImage))}`,
         });
     }
     if (quantityValue(c.cpuRequest) > quantityValue(c.cpuLimit)) {
         problems.push({
             key: key("cpuRequest"),
-            message: `must not exceed cpuLimit (got ${c.cpuRequest} > ${c.cpuLimit}). Fix: ${setHint("cpuRequest", c.cpuLimit)}`,
+            message: `must not exceed cpuLimit (got ${quote(c.cpuRequest)} with cpuLimit ${quote(c.cpuLimit)}). Fix: ${setHint("cpuRequest", c.cpuLimit)}`,
         });
     }
     return problems;
@@ -612,16 +612,21 @@ function schemaProblem(issue: v.InferIssue<typeof schema>, values: Record<string
     if (fields !== undefined && rest.length > 0) {
         return objectFieldProblem(k, rest[0], issue.message, values[k], fields);
     }
-    const example = KEYS[k as keyof typeof KEYS]?.example ?? "<value>";
+    const allowed =
+        issue.type === "picklist" ? [...issue.expected.matchAll(/"([^"]*)"/g)].map((m) => m[1]) : [];
+    // A bad choice is fixed with the allowed value it most plausibly meant (a typo, a different case).
+    const example = nearest(String(values[k]), allowed) ?? KEYS[k as keyof typeof KEYS]?.example ?? "<value>";
     if (!(k in values)) {
         return {
             key: `${PROJECT}:${k}`,
             message: `is missing; Pulumi.yaml declares its default, so the project file was edited or not loaded. Fix: ${setHint(k, example)}`,
         };
     }
+    // The refused value itself: an entry of a list key, or the key's value.
+    const refused = rest.reduce<unknown>((value, p) => (value as Record<string, unknown>)?.[p], values[k]);
     return {
         key: `${PROJECT}:${k}${rest.length > 0 ? `[${rest.join("].[")}]` : ""}`,
-        message: `${issue.message} (got ${JSON.stringify(values[k])}). Fix: ${setHint(k, example)}`,
+        message: `${issue.message} (got ${quote(refused)}). Fix: ${setHint(k, example)}`,
     };
 }
 

@@ -4,6 +4,7 @@
  * on it and consume from it. The test never gets more rights than the apps it stands in for.
  */
 import { ConfigError, ConfigProblem, PROJECT, setFieldHint } from "./config";
+import { nearest, quote } from "./suggest";
 import { NormalizedTopology, NormalizedUser, Router } from "./topology";
 
 /** An app user the test connects as, and the Secret holding its `AMQP_URL` (and `ca.crt` with TLS). */
@@ -59,6 +60,14 @@ const asTestUser = (u: NormalizedUser): PerfTestUser => ({ name: u.name, secret:
  * allowed to publish there, and the first allowed to consume the queue.
  * @throws ConfigError naming `perfTest.vhost` or `perfTest.queue` when no such route or user exists.
  */
+/** The fix for a vhost or queue PerfTest cannot find: the declared name it most plausibly meant, else the first. */
+function suggest(field: "vhost" | "queue", name: string, declared: readonly string[]): string {
+    const near = nearest(name, declared);
+    return near !== undefined
+        ? setFieldHint("perfTest", field, near)
+        : `${setFieldHint("perfTest", field, declared[0] ?? `<${field}>`)} (declared: ${declared.join(", ") || "none"})`;
+}
+
 export function perfTestRoute(topology: NormalizedTopology, vhost: string, queue: string): PerfTestRoute {
     const fail = (field: "vhost" | "queue", message: string): never => {
         const problem: ConfigProblem = { key: `${PROJECT}:perfTest.${field}`, message };
@@ -68,13 +77,21 @@ export function perfTestRoute(topology: NormalizedTopology, vhost: string, queue
     if (v === undefined) {
         return fail(
             "vhost",
-            `names vhost ${JSON.stringify(vhost)}, which the topology does not declare. Fix: ${setFieldHint("perfTest", "vhost", topology.vhosts[0].name)} (declared: ${topology.vhosts.map((x) => x.name).join(", ")})`,
+            `must name a vhost the topology declares (got ${quote(vhost)}). Fix: ${suggest(
+                "vhost",
+                vhost,
+                topology.vhosts.map((x) => x.name),
+            )}`,
         );
     }
     if (!v.queues.some((q) => q.name === queue)) {
         return fail(
             "queue",
-            `names queue ${JSON.stringify(queue)}, which vhost ${vhost} does not declare. Fix: ${setFieldHint("perfTest", "queue", v.queues[0]?.name ?? "<queue>")} (declared: ${v.queues.map((q) => q.name).join(", ") || "none"})`,
+            `must name a queue that vhost ${vhost} declares (got ${quote(queue)}). Fix: ${suggest(
+                "queue",
+                queue,
+                v.queues.map((q) => q.name),
+            )}`,
         );
     }
     const exchanges = new Map(v.exchanges.map((e) => [e.name, e]));
@@ -92,7 +109,7 @@ export function perfTestRoute(topology: NormalizedTopology, vhost: string, queue
     if (routes.length === 0) {
         return fail(
             "queue",
-            `queue ${queue} of vhost ${vhost} has no binding that delivers to it alone from a direct, fanout or topic exchange with a literal, non-empty routing key, so PerfTest cannot publish to it without filling other queues. Fix: choose another queue or add such a binding to the topology`,
+            `must name a queue that a binding delivers to alone from a direct, fanout or topic exchange with a literal, non-empty routing key, or PerfTest fills other queues too (got ${quote(queue)} in vhost ${vhost}). Fix: choose another queue or add such a binding to the topology`,
         );
     }
     const route = routes.find((r) => v.users.some((u) => mayPublish(u, r.exchange, r.routingKey)));
@@ -100,14 +117,14 @@ export function perfTestRoute(topology: NormalizedTopology, vhost: string, queue
         const r = routes[0];
         return fail(
             "queue",
-            `no app user of vhost ${vhost} may publish to exchange ${r.exchange}${r.routingKey === undefined ? "" : ` with key ${JSON.stringify(r.routingKey)}`}, the route to queue ${queue}; PerfTest publishes only as an app user. Fix: choose another queue or let an app publish there (publishes in the topology)`,
+            `must name a queue whose route an app user of vhost ${vhost} may publish to, since PerfTest publishes only as an app user; none may publish to exchange ${r.exchange}${r.routingKey === undefined ? "" : ` with key ${JSON.stringify(r.routingKey)}`} (got ${quote(queue)}). Fix: choose another queue or let an app publish there (publishes in the topology)`,
         );
     }
     const consumer = v.users.find((u) => allows(u.permissions.read, queue));
     if (consumer === undefined) {
         return fail(
             "queue",
-            `no app user of vhost ${vhost} consumes queue ${queue}; PerfTest consumes only as an app user. Fix: choose another queue or let an app consume it (consumes in the topology)`,
+            `must name a queue an app user of vhost ${vhost} consumes, since PerfTest consumes only as an app user (got ${quote(queue)}). Fix: choose another queue or let an app consume it (consumes in the topology)`,
         );
     }
     const publisher = v.users.find((u) => mayPublish(u, route.exchange, route.routingKey))!;

@@ -6,68 +6,211 @@
  * that here, so the components only turn a `NormalizedTopology` into resources.
  */
 import * as v from "valibot";
-import { andList, ConfigError, ConfigProblem, nonEmpty, orList, wholeNumber } from "./config";
+import { andList, ConfigError, ConfigProblem, orList } from "./config";
+import { nearest, quote } from "./suggest";
+
+/**
+ * A rule's message in the form every topology problem takes: the rule, the refused value, and the change that
+ * fixes this entry (computed from the value where it can be, e.g. the nearest allowed one).
+ */
+const refuse =
+    (rule: string, fix: (input: unknown) => string) =>
+    (issue: { input: unknown }): string =>
+        `${rule} (got ${quote(issue.input)}). Fix: ${fix(issue.input)}`;
+
+/** `input` with every run of characters outside `allowed` replaced by `-`, for fixes that propose a valid name. */
+const sanitized = (input: unknown, allowed: RegExp, max: number): string =>
+    quote(
+        String(input)
+            .replace(new RegExp(`[^${allowed.source}]+`, "g"), "-")
+            .slice(0, max),
+    );
+
+const aString = (what: string) =>
+    v.string(
+        refuse(`must be ${what}`, (input) =>
+            typeof input === "number" || typeof input === "boolean"
+                ? `quote it: ${quote(String(input))}`
+                : `write ${what} here`,
+        ),
+    );
+
+const NAME_CHARS = /A-Za-z0-9_.:\-/;
 
 const objectName = v.pipe(
-    v.string(),
-    v.minLength(1, "must not be empty"),
-    v.maxLength(255, "must be at most 255 characters (a RabbitMQ name limit)"),
+    aString("a name"),
+    v.minLength(
+        1,
+        refuse("must not be empty", () => "write the name"),
+    ),
+    v.maxLength(
+        255,
+        refuse(
+            "must be at most 255 characters (a RabbitMQ name limit)",
+            () => "shorten it to 255 characters",
+        ),
+    ),
     v.regex(
         /^[A-Za-z0-9_.:-]+$/,
-        "may contain only letters, digits and _ . : - (a '/' breaks the provider's binding IDs, an '@' breaks its resource IDs)",
+        refuse(
+            "may contain only letters, digits and _ . : - (a '/' breaks the provider's binding IDs, an '@' breaks its resource IDs)",
+            (input) => `use ${sanitized(input, NAME_CHARS, 255)}`,
+        ),
     ),
-    v.check((n) => !n.startsWith("amq."), "must not start with 'amq.' (reserved by RabbitMQ)"),
-    v.check((n) => !n.includes("::"), "must not contain '::' (it would break the Pulumi URN)"),
+    v.check(
+        (n) => !n.startsWith("amq."),
+        refuse("must not start with 'amq.' (reserved by RabbitMQ)", (input) =>
+            String(input).length > 4 ? `use ${quote(String(input).slice(4))}` : "choose another name",
+        ),
+    ),
+    v.check(
+        (n) => !n.includes("::"),
+        refuse(
+            "must not contain '::' (it would break the Pulumi URN)",
+            (input) => `use ${quote(String(input).replace(/::+/g, ":"))}`,
+        ),
+    ),
 );
 
 const vhostName = v.pipe(
-    v.string(),
+    aString("a vhost name"),
     v.regex(
         /^\/?[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$|^\/$/,
-        "may contain only letters, digits and _ . : - /, and no '@'",
+        refuse("may contain only letters, digits and _ . : - /, and no '@'", (input) => {
+            const name = String(input)
+                .replace(/[^A-Za-z0-9_.:/-]+/g, "-")
+                .replace(/\/{2,}/g, "/")
+                .replace(/(.)\/$/, "$1");
+            return `use ${quote(name === "" ? "/" : name)}`;
+        }),
     ),
-    v.check((n) => !n.includes("::"), "must not contain '::'"),
+    v.check(
+        (n) => !n.includes("::"),
+        refuse("must not contain '::'", (input) => `use ${quote(String(input).replace(/::+/g, ":"))}`),
+    ),
 );
 
 const userName = v.pipe(
-    v.string(),
-    v.regex(/^[A-Za-z0-9_.-]{1,64}$/, "may contain only letters, digits, _ . and -, at most 64 characters"),
+    aString("a user name"),
+    v.regex(
+        /^[A-Za-z0-9_.-]{1,64}$/,
+        refuse("may contain only letters, digits, _ . and -, at most 64 characters", (input) =>
+            String(input) === "" ? "write the user name" : `use ${sanitized(input, /A-Za-z0-9_.\-/, 64)}`,
+        ),
+    ),
     v.check(
         (n) => n !== "guest",
-        "must not be 'guest': RabbitMQ's well-known default account is never an app identity",
+        refuse(
+            "must not be 'guest': RabbitMQ's well-known default account is never an app identity",
+            () => 'name the app\'s own user, e.g. "<app>-<role>"',
+        ),
     ),
 );
 
+/** The DNS-1123 form nearest to `input`: lower case, other characters as '-', no '-' (or '.') at either end. */
+function dnsName(input: unknown, allowed: RegExp, max: number): string {
+    const name = String(input)
+        .toLowerCase()
+        .replace(new RegExp(`[^${allowed.source}]+`, "g"), "-")
+        .slice(0, max)
+        .replace(/^[-.]+|[-.]+$/g, "");
+    return name === "" ? 'write a lower-case name such as "app"' : `use ${quote(name)}`;
+}
+
 const k8sLabel = v.pipe(
-    v.string(),
-    v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes DNS-1123 label"),
-    v.maxLength(63, "must be at most 63 characters (a Kubernetes DNS-1123 label)"),
+    aString("a Kubernetes name"),
+    v.regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        refuse(
+            "must be a Kubernetes DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
+            (input) => dnsName(input, /a-z0-9\-/, 63),
+        ),
+    ),
+    v.maxLength(
+        63,
+        refuse("must be at most 63 characters (a Kubernetes DNS-1123 label)", (input) =>
+            dnsName(input, /a-z0-9\-/, 63),
+        ),
+    ),
 );
 const k8sSubdomain = v.pipe(
-    v.string(),
-    v.regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes DNS-1123 subdomain"),
-    v.maxLength(253, "must be at most 253 characters (a Kubernetes DNS-1123 subdomain)"),
+    aString("a Kubernetes name"),
+    v.regex(
+        /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+        refuse(
+            "must be a Kubernetes DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+            (input) => dnsName(input, /a-z0-9.\-/, 253),
+        ),
+    ),
+    v.maxLength(
+        253,
+        refuse("must be at most 253 characters (a Kubernetes DNS-1123 subdomain)", (input) =>
+            dnsName(input, /a-z0-9.\-/, 253),
+        ),
+    ),
 );
 
-const positiveInt = v.pipe(wholeNumber, v.minValue(1, "must be at least 1"));
+const positiveInt = v.pipe(
+    v.number(
+        refuse("must be a whole number", (input) =>
+            typeof input === "string" && /^\d+$/.test(input.trim())
+                ? `write it without quotes: ${input.trim()}`
+                : "write a whole number such as 3",
+        ),
+    ),
+    v.integer(refuse("must be a whole number", (input) => `use ${Math.max(1, Math.round(Number(input)))}`)),
+    v.minValue(
+        1,
+        refuse("must be at least 1", () => "use 1 or more, or remove it"),
+    ),
+);
 
-/** One of `options`, naming them all when it is not. */
+/** One of `options`, naming them all when it is not, and the one a typo meant when there is one. */
 const oneOf = <const T extends readonly string[]>(options: T) =>
-    v.picklist(options, `must be ${orList(options)}`);
+    v.picklist(
+        options,
+        refuse(`must be ${orList(options)}`, (input) => {
+            const near = typeof input === "string" ? nearest(input, options) : undefined;
+            return near === undefined ? `use one of ${orList(options.map(quote))}` : `use ${quote(near)}`;
+        }),
+    );
+
+/** How a fix shows a list holding `input`. */
+const inAList = (input: unknown) => `write it as a list, e.g. [${quote(input)}]`;
 
 /** A list of `item`, empty when left out. */
-const listOf = <T extends v.GenericSchema>(item: T) => v.optional(v.array(item, "must be a list"), () => []);
+const listOf = <T extends v.GenericSchema>(item: T) =>
+    v.optional(v.array(item, refuse("must be a list", inAList)), () => []);
+
+/** A string of at least one character. */
+const nonEmpty = (rule: string, fix: string) =>
+    v.pipe(
+        aString("a string"),
+        v.minLength(
+            1,
+            refuse(rule, () => fix),
+        ),
+    );
 
 /** An object with exactly these fields: an unknown one is named with the ones it may have (a typo shows at once). */
 function fieldsOf<const T extends v.ObjectEntries>(what: string, entries: T) {
-    const names = andList(Object.keys(entries));
-    return v.strictObject(entries, (issue) =>
-        issue.expected === "never"
-            ? `is not a field of ${what}; its fields are ${names}`
-            : issue.expected === "Object"
-              ? `must be ${what} (an object with ${names})`
-              : "is required",
-    );
+    const fields = Object.keys(entries);
+    const names = andList(fields);
+    return v.strictObject(entries, (issue) => {
+        const field = String(issue.path?.[issue.path.length - 1]?.key);
+        if (issue.expected === "never") {
+            const near = nearest(field, fields);
+            return `is not a field of ${what}; its fields are ${names}. Fix: ${near === undefined ? "remove it" : `rename it to ${near}`}`;
+        }
+        if (issue.expected === "Object") {
+            return refuse(`must be ${what} (an object with ${names})`, (input) =>
+                typeof input === "string" && fields.includes("name")
+                    ? `write { name: ${quote(input)} }`
+                    : `write it as an object with ${names}`,
+            )(issue);
+        }
+        return `is required in ${what}. Fix: add ${field}`;
+    });
 }
 
 const exchangeSchema = fieldsOf("an exchange", {
@@ -84,6 +227,7 @@ const queueSchema = fieldsOf("a queue", {
             exchange: objectName,
             routingKey: nonEmpty(
                 "must be set: without it dead letters keep their original key and the route cannot be checked",
+                "write the key the dead-letter queue is bound with",
             ),
             strategy: v.optional(oneOf(["at-least-once", "at-most-once"]), "at-least-once"),
         }),
@@ -96,15 +240,21 @@ const queueSchema = fieldsOf("a queue", {
 const bindingSchema = fieldsOf("a binding", {
     exchange: objectName,
     queue: objectName,
-    routingKey: v.optional(v.string(), ""),
+    routingKey: v.optional(aString("a routing key"), ""),
 });
 
 const publishSchema = fieldsOf("a publish entry", {
     exchange: objectName,
     routingKeys: v.optional(
         v.pipe(
-            v.array(nonEmpty("must not be empty"), "must be a list"),
-            v.minLength(1, "must list at least one routing key (or be left out)"),
+            v.array(
+                nonEmpty("must not be empty", "write the routing key, or remove this entry"),
+                refuse("must be a list", inAList),
+            ),
+            v.minLength(
+                1,
+                refuse("must list at least one routing key", () => "list the keys, or remove routingKeys"),
+            ),
         ),
     ),
 });
@@ -125,7 +275,13 @@ const vhostSchema = fieldsOf("a vhost", {
 });
 
 const topologySchema = fieldsOf("a topology", {
-    vhosts: v.pipe(v.array(vhostSchema, "must be a list"), v.minLength(1, "must declare at least one vhost")),
+    vhosts: v.pipe(
+        v.array(vhostSchema, refuse("must be a list", inAList)),
+        v.minLength(
+            1,
+            refuse("must declare at least one vhost", () => 'add one, e.g. "- name: /app"'),
+        ),
+    ),
 });
 
 export type TopologyInput = v.InferInput<typeof topologySchema>;
@@ -357,38 +513,66 @@ interface ProblemSink {
     add(path: string, message: string): void;
 }
 
-function checkUnique(names: readonly string[], path: string, what: string, sink: ProblemSink): void {
-    const seen = new Set<string>();
-    names.forEach((n, i) => {
-        if (seen.has(n)) {
+/** Each name once: `entries` are the names with the path of each (the first keeps it, later ones are refused). */
+function checkUnique(entries: readonly [string, string][], what: string, sink: ProblemSink): void {
+    const seen = new Map<string, string>();
+    for (const [n, path] of entries) {
+        const first = seen.get(n);
+        if (first !== undefined) {
             sink.add(
-                `${path}[${i}].name`,
-                `duplicate ${what} ${JSON.stringify(n)}. Fix: give each ${what} a unique name`,
+                `${path}.name`,
+                `must name each ${what} once (got ${quote(n)}, also at ${first}). Fix: rename this ${what} or remove it`,
             );
+        } else {
+            seen.set(n, path);
         }
-        seen.add(n);
-    });
+    }
+}
+
+/**
+ * The fix for a name that refers to something `vhost` does not declare: the declared name it most plausibly
+ * meant, else the declared ones (or, when there are none, where to declare it).
+ */
+function referenceFix(
+    name: string,
+    declared: readonly string[],
+    what: string,
+    under: string,
+    vhost: string,
+): string {
+    const near = nearest(name, declared);
+    if (near !== undefined) {
+        return `use ${quote(near)}`;
+    }
+    return declared.length === 0
+        ? `declare it under ${under} (vhost ${vhost} declares no ${what}s)`
+        : `use one of ${orList(declared.map(quote))}, or declare it under ${under}`;
 }
 
 function validateQueue(q: QueueDecl, path: string, sink: ProblemSink): void {
     if (q.type !== "quorum") {
+        const untype = `remove type: ${q.type} (queues are quorum by default)`;
         if (q.deliveryLimit !== undefined) {
             sink.add(
                 `${path}.deliveryLimit`,
-                `is supported by quorum queues only (queue ${q.name} is ${q.type}). Fix: remove it or make the queue quorum`,
+                `is supported by quorum queues only (got ${q.deliveryLimit} on ${q.type} queue ${quote(q.name)}). Fix: remove deliveryLimit, or ${untype}`,
             );
         }
-        if (q.type === "stream" && (q.deadLetter !== undefined || q.overflow !== undefined)) {
-            sink.add(
-                `${path}`,
-                `stream queue ${q.name} cannot dead-letter or overflow. Fix: remove deadLetter and overflow`,
-            );
+        if (q.type === "stream") {
+            for (const field of ["deadLetter", "overflow"] as const) {
+                if (q[field] !== undefined) {
+                    sink.add(
+                        `${path}.${field}`,
+                        `is not supported by stream queues (got ${quote(q[field])} on stream queue ${quote(q.name)}). Fix: remove ${field}, or ${untype}`,
+                    );
+                }
+            }
         }
     }
     if (q.deadLetter?.strategy === "at-least-once" && q.overflow === "drop-head") {
         sink.add(
             `${path}.overflow`,
-            `drop-head disables at-least-once dead-lettering of queue ${q.name}. Fix: use overflow reject-publish or remove overflow`,
+            `must not be drop-head while deadLetter.strategy is at-least-once: it disables at-least-once dead-lettering (got "drop-head"). Fix: use overflow: reject-publish, or remove overflow`,
         );
     }
 }
@@ -427,10 +611,11 @@ export function normalizeTopology(
     const parsed = v.safeParse(topologySchema, input, { abortPipeEarly: true });
     if (!parsed.success) {
         throw new ConfigError(
-            parsed.issues.map((i) => ({
-                key: `${source}: ${formatPath((i.path ?? []).map((p) => p.key as PropertyKey))}`,
-                message: `${i.message}. Fix: correct this entry in ${source}`,
-            })),
+            parsed.issues.map((i) => {
+                const path = formatPath((i.path ?? []).map((p) => p.key as PropertyKey));
+                // Every rule's message carries the refused value and its fix (see `refuse` and `fieldsOf`).
+                return { key: path === "" ? source : `${source}: ${path}`, message: i.message };
+            }),
             `topology (${source})`,
         );
     }
@@ -441,57 +626,65 @@ export function normalizeTopology(
     const topology = parsed.output;
 
     checkUnique(
-        topology.vhosts.map((v) => v.name),
-        "vhosts",
+        topology.vhosts.map((v, vi) => [v.name, `vhosts[${vi}]`]),
         "vhost",
         sink,
     );
+    // A user is one RabbitMQ identity across every vhost.
     checkUnique(
-        topology.vhosts.flatMap((v) => v.users.map((u) => u.name)),
-        "users",
+        topology.vhosts.flatMap((v, vi) =>
+            v.users.map((u, ui): [string, string] => [u.name, `vhosts[${vi}].users[${ui}]`]),
+        ),
         "user",
         sink,
     );
-    const secretIds = new Set<string>();
+    /** Each Secret (namespace/name) and the user it is written for. */
+    const secretOwners = new Map<string, string>();
     const vhosts: NormalizedVhost[] = topology.vhosts.map((v, vi) => {
         const vpath = `vhosts[${vi}]`;
         checkUnique(
-            v.exchanges.map((e) => e.name),
-            `${vpath}.exchanges`,
+            v.exchanges.map((e, ei) => [e.name, `${vpath}.exchanges[${ei}]`]),
             "exchange",
             sink,
         );
         checkUnique(
-            v.queues.map((q) => q.name),
-            `${vpath}.queues`,
+            v.queues.map((q, qi) => [q.name, `${vpath}.queues[${qi}]`]),
             "queue",
             sink,
         );
         const exchanges = new Map(v.exchanges.map((e) => [e.name, e]));
         const queues = new Map(v.queues.map((q) => [q.name, q]));
-        const bindingIds = new Set<string>();
+        const exchangeNames = [...exchanges.keys()];
+        const queueNames = [...queues.keys()];
+        /** A refused reference to an exchange or queue of this vhost, with the name it most plausibly meant. */
+        const undeclared = (path: string, kind: "exchange" | "queue", name: string) =>
+            sink.add(
+                path,
+                `must name ${kind === "exchange" ? "an exchange" : "a queue"} that vhost ${v.name} declares (got ${quote(name)}). Fix: ${
+                    kind === "exchange"
+                        ? referenceFix(name, exchangeNames, "exchange", "exchanges", v.name)
+                        : referenceFix(name, queueNames, "queue", "queues", v.name)
+                }`,
+            );
+        const bindingPaths = new Map<string, string>();
         v.bindings.forEach((b, bi) => {
             const bpath = `${vpath}.bindings[${bi}]`;
             if (!exchanges.has(b.exchange)) {
-                sink.add(
-                    `${bpath}.exchange`,
-                    `binds from exchange ${JSON.stringify(b.exchange)}, which vhost ${v.name} does not declare. Fix: declare it under exchanges or correct the name`,
-                );
+                undeclared(`${bpath}.exchange`, "exchange", b.exchange);
             }
             if (!queues.has(b.queue)) {
-                sink.add(
-                    `${bpath}.queue`,
-                    `binds to queue ${JSON.stringify(b.queue)}, which vhost ${v.name} does not declare. Fix: declare it under queues or correct the name`,
-                );
+                undeclared(`${bpath}.queue`, "queue", b.queue);
             }
             const id = `${b.exchange}\u0000${b.queue}\u0000${b.routingKey}`;
-            if (bindingIds.has(id)) {
+            const first = bindingPaths.get(id);
+            if (first !== undefined) {
                 sink.add(
                     bpath,
-                    `duplicate binding ${b.exchange} -> ${b.queue} (${JSON.stringify(b.routingKey)}). Fix: remove the duplicate`,
+                    `must not repeat a binding (got ${quote(b)}, also at ${first}). Fix: remove this binding`,
                 );
+            } else {
+                bindingPaths.set(id, bpath);
             }
-            bindingIds.add(id);
         });
         const router = new Router(v.bindings);
         const deadLetterTargets = new Set<string>();
@@ -503,23 +696,29 @@ export function normalizeTopology(
             }
             const dlx = exchanges.get(q.deadLetter.exchange);
             if (dlx === undefined) {
-                sink.add(
-                    `${qpath}.deadLetter.exchange`,
-                    `dead-letters to exchange ${JSON.stringify(q.deadLetter.exchange)}, which vhost ${v.name} does not declare. Fix: declare it or correct the name`,
-                );
+                undeclared(`${qpath}.deadLetter.exchange`, "exchange", q.deadLetter.exchange);
                 return;
             }
-            const targets = router.targets(dlx, q.deadLetter.routingKey);
+            const key = q.deadLetter.routingKey;
+            const targets = router.targets(dlx, key);
             if (targets.length === 0) {
+                const bound = [
+                    ...new Set(v.bindings.filter((b) => b.exchange === dlx.name).map((b) => b.routingKey)),
+                ];
+                const near = dlx.type === "fanout" ? undefined : nearest(key, bound);
                 sink.add(
-                    `${qpath}.deadLetter`,
-                    `dead letters of ${q.name} go to ${dlx.name} with key ${JSON.stringify(q.deadLetter.routingKey)}, but no binding routes that key to a queue, so RabbitMQ would drop them. Fix: add a binding from ${dlx.name} to a dead-letter queue with routingKey ${JSON.stringify(q.deadLetter.routingKey)}`,
+                    `${qpath}.deadLetter.routingKey`,
+                    `must route dead letters of queue ${quote(q.name)} to a queue through exchange ${quote(dlx.name)}, or RabbitMQ drops them; no binding does (got ${quote(key)}). Fix: ${
+                        near === undefined
+                            ? `add a binding { exchange: ${quote(dlx.name)}, queue: <dead-letter queue>, routingKey: ${quote(key)} }`
+                            : `use ${quote(near)}`
+                    }`,
                 );
             }
             if (targets.includes(q.name)) {
                 sink.add(
                     `${qpath}.deadLetter`,
-                    `dead letters of ${q.name} route back into ${q.name} itself, an endless loop. Fix: route them to a separate dead-letter queue`,
+                    `must not route dead letters of queue ${quote(q.name)} back into itself, an endless loop (got exchange ${quote(dlx.name)} with routingKey ${quote(key)}). Fix: route them to a separate dead-letter queue`,
                 );
             }
             targets.forEach((t) => deadLetterTargets.add(t));
@@ -527,26 +726,25 @@ export function normalizeTopology(
         const users: NormalizedUser[] = v.users.map((u, ui) => {
             const upath = `${vpath}.users[${ui}]`;
             const secretId = `${u.secret.namespace}/${u.secret.name}`;
-            if (secretIds.has(secretId)) {
+            const owner = secretOwners.get(secretId);
+            if (owner !== undefined) {
                 sink.add(
-                    `${upath}.secret`,
-                    `Secret ${secretId} is already written for another user. Fix: give each user its own Secret name`,
+                    `${upath}.secret.name`,
+                    `must name a Secret no other user writes (got ${quote(u.secret.name)} in namespace ${u.secret.namespace}, written for user ${quote(owner)}). Fix: use ${quote(`${u.name}-rabbitmq`)}`,
                 );
+            } else {
+                secretOwners.set(secretId, u.name);
             }
-            secretIds.add(secretId);
             const topicPermissions: NormalizedTopicPermission[] = [];
             u.publishes.forEach((p, pi) => {
                 const ex = exchanges.get(p.exchange);
                 if (ex === undefined) {
-                    sink.add(
-                        `${upath}.publishes[${pi}].exchange`,
-                        `publishes to exchange ${JSON.stringify(p.exchange)}, which vhost ${v.name} does not declare. Fix: declare it or correct the name`,
-                    );
+                    undeclared(`${upath}.publishes[${pi}].exchange`, "exchange", p.exchange);
                 } else if (ex.type === "topic") {
                     if (p.routingKeys === undefined) {
                         sink.add(
                             `${upath}.publishes[${pi}].routingKeys`,
-                            `must list the routing keys ${u.name} may publish to topic exchange ${ex.name} (they become a topic permission). Fix: add routingKeys`,
+                            `is required for topic exchange ${quote(ex.name)}: the keys user ${quote(u.name)} may publish there become its topic permission. Fix: add routingKeys: ["<key>", ...]`,
                         );
                     } else {
                         topicPermissions.push({
@@ -559,10 +757,7 @@ export function normalizeTopology(
             });
             u.consumes.forEach((qn, ci) => {
                 if (!queues.has(qn)) {
-                    sink.add(
-                        `${upath}.consumes[${ci}]`,
-                        `consumes from queue ${JSON.stringify(qn)}, which vhost ${v.name} does not declare. Fix: declare it or correct the name`,
-                    );
+                    undeclared(`${upath}.consumes[${ci}]`, "queue", qn);
                 }
             });
             return {

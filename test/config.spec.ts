@@ -203,7 +203,7 @@ describe("stack configuration (lib/config.ts)", function () {
         const three = { ...devConfig(), [key("image")]: "rabbitmq:3.13.7-management" };
         assert.strictEqual(parsePlatformConfig(three).brokerMajorVersion, 3);
         assert.deepStrictEqual(problemsOf({ [key("rabbitmqMajorVersion")]: "3" }), [
-            "rabbitmq-platform:rabbitmqMajorVersion: is 3 but the image rabbitmq:4.0.5-management is RabbitMQ 4. Fix: remove rabbitmqMajorVersion or make it match the image",
+            `rabbitmq-platform:rabbitmqMajorVersion: must match the image's major version (got 3 with image "rabbitmq:4.0.5-management", RabbitMQ 4). Fix: pulumi config rm rabbitmq-platform:rabbitmqMajorVersion, or pulumi config set rabbitmq-platform:rabbitmqMajorVersion 4`,
         ]);
         const digest = "rabbitmq@sha256:" + "a".repeat(64);
         assert.match(
@@ -215,7 +215,7 @@ describe("stack configuration (lib/config.ts)", function () {
     it("refuses a CPU request above its limit", function () {
         assert.match(
             problemsOf({ [key("cpuRequest")]: "2", [key("cpuLimit")]: "500m" })[0],
-            /^rabbitmq-platform:cpuRequest: must not exceed cpuLimit \(got 2 > 500m\)/,
+            /^rabbitmq-platform:cpuRequest: must not exceed cpuLimit \(got "2" with cpuLimit "500m"\)\. Fix: pulumi config set rabbitmq-platform:cpuRequest 500m$/,
         );
     });
 });

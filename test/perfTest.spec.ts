@@ -170,13 +170,13 @@ describe("in-cluster PerfTest", function () {
             assert.deepStrictEqual(
                 configError(() => perfTestRoute(shipped(), "/nope", "engine:tasks")),
                 [
-                    `rabbitmq-platform:perfTest.vhost: names vhost "/nope", which the topology does not declare. Fix: pulumi config set --path 'rabbitmq-platform:perfTest.vhost' /engine (declared: /engine, /carpeta)`,
+                    `rabbitmq-platform:perfTest.vhost: must name a vhost the topology declares (got "/nope"). Fix: pulumi config set --path 'rabbitmq-platform:perfTest.vhost' /engine (declared: /engine, /carpeta)`,
                 ],
             );
             assert.deepStrictEqual(
                 configError(() => perfTestRoute(shipped(), "/engine", "tasks")),
                 [
-                    `rabbitmq-platform:perfTest.queue: names queue "tasks", which vhost /engine does not declare. Fix: pulumi config set --path 'rabbitmq-platform:perfTest.queue' engine:tasks (declared: engine:tasks, engine:events:worker, engine:tasks:dead, engine:events:dead)`,
+                    `rabbitmq-platform:perfTest.queue: must name a queue that vhost /engine declares (got "tasks"). Fix: pulumi config set --path 'rabbitmq-platform:perfTest.queue' engine:tasks (declared: engine:tasks, engine:events:worker, engine:tasks:dead, engine:events:dead)`,
                 ],
             );
         });
@@ -185,7 +185,7 @@ describe("in-cluster PerfTest", function () {
             assert.deepStrictEqual(
                 configError(() => perfTestRoute(shipped(), "/carpeta", "documento.deletion.dlq")),
                 [
-                    `rabbitmq-platform:perfTest.queue: no app user of vhost /carpeta may publish to exchange documento.events with key "documento.deletion.dlq", the route to queue documento.deletion.dlq; PerfTest publishes only as an app user. Fix: choose another queue or let an app publish there (publishes in the topology)`,
+                    `rabbitmq-platform:perfTest.queue: must name a queue whose route an app user of vhost /carpeta may publish to, since PerfTest publishes only as an app user; none may publish to exchange documento.events with key "documento.deletion.dlq" (got "documento.deletion.dlq"). Fix: choose another queue or let an app publish there (publishes in the topology)`,
                 ],
             );
         });
@@ -206,7 +206,7 @@ describe("in-cluster PerfTest", function () {
             assert.deepStrictEqual(
                 configError(() => perfTestRoute(topology, "/jobs", "jobs")),
                 [
-                    "rabbitmq-platform:perfTest.queue: no app user of vhost /jobs consumes queue jobs; PerfTest consumes only as an app user. Fix: choose another queue or let an app consume it (consumes in the topology)",
+                    'rabbitmq-platform:perfTest.queue: must name a queue an app user of vhost /jobs consumes, since PerfTest consumes only as an app user (got "jobs"). Fix: choose another queue or let an app consume it (consumes in the topology)',
                 ],
             );
         });
@@ -233,7 +233,7 @@ describe("in-cluster PerfTest", function () {
             assert.deepStrictEqual(
                 configError(() => perfTestRoute(topology, "/jobs", "jobs")),
                 [
-                    "rabbitmq-platform:perfTest.queue: queue jobs of vhost /jobs has no binding that delivers to it alone from a direct, fanout or topic exchange with a literal, non-empty routing key, so PerfTest cannot publish to it without filling other queues. Fix: choose another queue or add such a binding to the topology",
+                    'rabbitmq-platform:perfTest.queue: must name a queue that a binding delivers to alone from a direct, fanout or topic exchange with a literal, non-empty routing key, or PerfTest fills other queues too (got "jobs" in vhost /jobs). Fix: choose another queue or add such a binding to the topology',
                 ],
             );
         });
@@ -305,7 +305,7 @@ describe("in-cluster PerfTest", function () {
                 assert.strictEqual(
                     e.message,
                     "Invalid stack configuration:\n" +
-                        '  - rabbitmq-platform:perfTest.queue: no app user of vhost /engine may publish to exchange engine:dead-letters with key "engine:tasks", the route to queue engine:tasks:dead; PerfTest publishes only as an app user. Fix: choose another queue or let an app publish there (publishes in the topology)\n' +
+                        '  - rabbitmq-platform:perfTest.queue: must name a queue whose route an app user of vhost /engine may publish to, since PerfTest publishes only as an app user; none may publish to exchange engine:dead-letters with key "engine:tasks" (got "engine:tasks:dead"). Fix: choose another queue or let an app publish there (publishes in the topology)\n' +
                         "Nothing was created.",
                 );
                 assert.deepStrictEqual(e.registered, []);

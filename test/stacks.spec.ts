@@ -575,7 +575,7 @@ describe("the program under mocks (lib/render.ts), per stack", function () {
         });
         assert.match(
             failure.message,
-            /rabbitmq-platform:topologyFile: cannot read .*no-such\.yaml\. Fix: point it at an existing topology file/,
+            /rabbitmq-platform:topologyFile: must name a readable topology file; cannot read .*no-such\.yaml \(got "no-such\.yaml"\)\. Fix: point it at an existing topology file/,
         );
     });
 });

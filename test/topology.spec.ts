@@ -135,13 +135,24 @@ describe("topology (lib/topology.ts)", function () {
     it("rejects a dead-letter route to nowhere (the ADR's missing DLQ binding)", function () {
         const v = vhost({ bindings: [{ exchange: "ex", queue: "q", routingKey: "work" }] });
         assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
-            't.yaml: vhosts[0].queues[0].deadLetter: dead letters of q go to ex with key "dead", but no binding routes that key to a queue, so RabbitMQ would drop them. Fix: add a binding from ex to a dead-letter queue with routingKey "dead"',
+            't.yaml: vhosts[0].queues[0].deadLetter.routingKey: must route dead letters of queue "q" to a queue through exchange "ex", or RabbitMQ drops them; no binding does (got "dead"). Fix: add a binding { exchange: "ex", queue: <dead-letter queue>, routingKey: "dead" }',
+        ]);
+        const typo = vhost({
+            bindings: [
+                { exchange: "ex", queue: "q", routingKey: "work" },
+                { exchange: "ex", queue: "q.dlq", routingKey: "deadx" },
+            ],
+        });
+        assert.deepStrictEqual(problemsOf({ vhosts: [typo] }), [
+            't.yaml: vhosts[0].queues[0].deadLetter.routingKey: must route dead letters of queue "q" to a queue through exchange "ex", or RabbitMQ drops them; no binding does (got "dead"). Fix: use "deadx"',
         ]);
     });
 
     it("rejects dead letters routed back into their own queue", function () {
         const v = vhost({ bindings: [{ exchange: "ex", queue: "q", routingKey: "dead" }] });
-        assert.match(problemsOf({ vhosts: [v] })[0], /route back into q itself, an endless loop/);
+        assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
+            't.yaml: vhosts[0].queues[0].deadLetter: must not route dead letters of queue "q" back into itself, an endless loop (got exchange "ex" with routingKey "dead"). Fix: route them to a separate dead-letter queue',
+        ]);
     });
 
     it("rejects bindings, publishers and consumers that name nothing", function () {
@@ -160,9 +171,24 @@ describe("topology (lib/topology.ts)", function () {
             ],
         });
         assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
-            't.yaml: vhosts[0].bindings[0].exchange: binds from exchange "nope", which vhost /v does not declare. Fix: declare it under exchanges or correct the name',
-            't.yaml: vhosts[0].users[0].publishes[0].exchange: publishes to exchange "gone", which vhost /v does not declare. Fix: declare it or correct the name',
-            't.yaml: vhosts[0].users[0].consumes[0]: consumes from queue "missing", which vhost /v does not declare. Fix: declare it or correct the name',
+            't.yaml: vhosts[0].bindings[0].exchange: must name an exchange that vhost /v declares (got "nope"). Fix: use one of "ex", or declare it under exchanges',
+            't.yaml: vhosts[0].users[0].publishes[0].exchange: must name an exchange that vhost /v declares (got "gone"). Fix: use one of "ex", or declare it under exchanges',
+            't.yaml: vhosts[0].users[0].consumes[0]: must name a queue that vhost /v declares (got "missing"). Fix: use one of "q" or "q.dlq", or declare it under queues',
+        ]);
+    });
+
+    it("names the declared name a typo meant: within two edits, or the same ignoring case", function () {
+        const v = vhost({
+            bindings: [
+                { exchange: "Ex", queue: "q", routingKey: "work" },
+                { exchange: "ex", queue: "q.dql", routingKey: "dead" },
+            ],
+            users: [{ name: "app", secret: { namespace: "ns", name: "s" }, consumes: ["qq"] }],
+        });
+        assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
+            't.yaml: vhosts[0].bindings[0].exchange: must name an exchange that vhost /v declares (got "Ex"). Fix: use "ex"',
+            't.yaml: vhosts[0].bindings[1].queue: must name a queue that vhost /v declares (got "q.dql"). Fix: use "q.dlq"',
+            't.yaml: vhosts[0].users[0].consumes[0]: must name a queue that vhost /v declares (got "qq"). Fix: use "q"',
         ]);
     });
 
@@ -175,22 +201,33 @@ describe("topology (lib/topology.ts)", function () {
             ],
         });
         assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
-            't.yaml: vhosts[0].queues[1].name: duplicate queue "q". Fix: give each queue a unique name',
-            "t.yaml: vhosts[0].users[1].secret: Secret ns/s is already written for another user. Fix: give each user its own Secret name",
+            't.yaml: vhosts[0].queues[1].name: must name each queue once (got "q", also at vhosts[0].queues[0]). Fix: rename this queue or remove it',
+            't.yaml: vhosts[0].users[1].secret.name: must name a Secret no other user writes (got "s" in namespace ns, written for user "a"). Fix: use "b-rabbitmq"',
         ]);
     });
 
     it("rejects names the broker or the provider cannot handle", function () {
         const bad = (queueName: string) =>
             problemsOf({ vhosts: [vhost({ queues: [{ name: queueName }], bindings: [], users: [] })] })[0];
-        assert.match(bad("amq.reserved"), /must not start with 'amq\.'/);
-        assert.match(bad("has@at"), /an '@' breaks its resource IDs/);
-        assert.match(bad("a/b"), /a '\/' breaks the provider's binding IDs/);
+        assert.strictEqual(
+            bad("amq.reserved"),
+            `t.yaml: vhosts[0].queues[0].name: must not start with 'amq.' (reserved by RabbitMQ) (got "amq.reserved"). Fix: use "reserved"`,
+        );
+        const chars =
+            "may contain only letters, digits and _ . : - (a '/' breaks the provider's binding IDs, an '@' breaks its resource IDs)";
+        assert.strictEqual(
+            bad("has@at"),
+            `t.yaml: vhosts[0].queues[0].name: ${chars} (got "has@at"). Fix: use "has-at"`,
+        );
+        assert.strictEqual(
+            bad("a/b"),
+            `t.yaml: vhosts[0].queues[0].name: ${chars} (got "a/b"). Fix: use "a-b"`,
+        );
         assert.match(
             problemsOf({
                 vhosts: [vhost({ users: [{ name: "guest", secret: { namespace: "ns", name: "s" } }] })],
             })[0],
-            /^t\.yaml: vhosts\[0\]\.users\[0\]\.name: must not be 'guest'/,
+            /^t\.yaml: vhosts\[0\]\.users\[0\]\.name: must not be 'guest': .* \(got "guest"\)\. Fix: /,
         );
     });
 
@@ -201,23 +238,28 @@ describe("topology (lib/topology.ts)", function () {
             users: [],
         });
         assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
-            "t.yaml: vhosts[0].queues[0].deliveryLimit: is supported by quorum queues only (queue s is stream). Fix: remove it or make the queue quorum",
+            't.yaml: vhosts[0].queues[0].deliveryLimit: is supported by quorum queues only (got 3 on stream queue "s"). Fix: remove deliveryLimit, or remove type: stream (queues are quorum by default)',
         ]);
     });
 
     it("requires routing keys for publishers to topic exchanges (they become topic permissions)", function () {
         const v = vhost({ exchanges: [{ name: "ex", type: "topic" }] });
-        assert.match(
-            problemsOf({ vhosts: [v] })[0],
-            /^t\.yaml: vhosts\[0\]\.users\[0\]\.publishes\[0\]\.routingKeys: must list the routing keys/,
-        );
+        assert.deepStrictEqual(problemsOf({ vhosts: [v] }), [
+            't.yaml: vhosts[0].users[0].publishes[0].routingKeys: is required for topic exchange "ex": the keys user "app" may publish there become its topic permission. Fix: add routingKeys: ["<key>", ...]',
+        ]);
     });
 
     it("reports schema errors with their path", function () {
         assert.deepStrictEqual(
             problemsOf({ vhosts: [vhost({ exchanges: [{ name: "ex", type: "fan" }] })] }),
             [
-                "t.yaml: vhosts[0].exchanges[0].type: must be direct, fanout, topic or headers. Fix: correct this entry in t.yaml",
+                't.yaml: vhosts[0].exchanges[0].type: must be direct, fanout, topic or headers (got "fan"). Fix: use one of "direct", "fanout", "topic" or "headers"',
+            ],
+        );
+        assert.deepStrictEqual(
+            problemsOf({ vhosts: [vhost({ exchanges: [{ name: "ex", type: "Topic" }] })] }),
+            [
+                't.yaml: vhosts[0].exchanges[0].type: must be direct, fanout, topic or headers (got "Topic"). Fix: use "topic"',
             ],
         );
     });
@@ -234,13 +276,13 @@ describe("topology (lib/topology.ts)", function () {
                 ],
             }),
             [
-                "t.yaml: vhosts[0].queues[0].deliveryLimt: is not a field of a queue; its fields are name, type, deliveryLimit, deadLetter, maxLength, maxLengthBytes and overflow. Fix: correct this entry in t.yaml",
-                "t.yaml: vhosts[0].queues[1].name: is required. Fix: correct this entry in t.yaml",
-                "t.yaml: vhosts[0].queues[2]: must be a queue (an object with name, type, deliveryLimit, deadLetter, maxLength, maxLengthBytes and overflow). Fix: correct this entry in t.yaml",
+                "t.yaml: vhosts[0].queues[0].deliveryLimt: is not a field of a queue; its fields are name, type, deliveryLimit, deadLetter, maxLength, maxLengthBytes and overflow. Fix: rename it to deliveryLimit",
+                "t.yaml: vhosts[0].queues[1].name: is required in a queue. Fix: add name",
+                't.yaml: vhosts[0].queues[2]: must be a queue (an object with name, type, deliveryLimit, deadLetter, maxLength, maxLengthBytes and overflow) (got "q2"). Fix: write { name: "q2" }',
             ],
         );
         assert.deepStrictEqual(problemsOf({ vhosts: "/engine" }), [
-            "t.yaml: vhosts: must be a list. Fix: correct this entry in t.yaml",
+            't.yaml: vhosts: must be a list (got "/engine"). Fix: write it as a list, e.g. ["/engine"]',
         ]);
     });
 
@@ -252,7 +294,7 @@ describe("topology (lib/topology.ts)", function () {
                 ],
             }),
             [
-                "t.yaml: vhosts[0].users[0].secret.namespace: must be a Kubernetes DNS-1123 label. Fix: correct this entry in t.yaml",
+                `t.yaml: vhosts[0].users[0].secret.namespace: must be a Kubernetes DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit (got ${JSON.stringify("Bad_".repeat(20))}). Fix: use "${"bad-".repeat(16).slice(0, -1)}"`,
             ],
         );
     });

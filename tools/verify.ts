@@ -148,9 +148,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     let plan: Plan;
     try {
         opts = parse(argv, env);
-        plan = opts.plan();
     } catch (e) {
         console.error(`verify: ${(e as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    try {
+        plan = opts.plan();
+    } catch (e) {
+        // The flags were fine: the plan could not be read or rendered, and its message says why (no usage here).
+        console.error(`verify: ${(e as Error).message}`);
         return 2;
     }
     let model;

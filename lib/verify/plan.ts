@@ -83,6 +83,10 @@ export function renderPlan(opts: RenderOptions): Plan {
     if (res.error) {
         throw new PlanError(`plan tool failed to run: ${res.error.message}`);
     }
+    if (res.status === 1 && res.stderr.trim() !== "") {
+        // The stack cannot be rendered (an invalid config or topology): plan's own message says which and how to fix it.
+        throw new PlanError(res.stderr.trimEnd());
+    }
     if (res.status !== 0) {
         throw new PlanError(
             `plan --stack ${opts.stack}${opts.configFile ? " --config-file " + opts.configFile : ""} exited ${res.status}: ${res.stderr.trim() || res.stdout.trim()}`,
