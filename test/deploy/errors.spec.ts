@@ -1,52 +1,15 @@
-// Invalid stacks under the real CLI and language host: the program's message printed once, with no stack trace,
-// no bundle line and no "unhandled exception", the same message `npm run plan` prints, and nothing created.
+// The invalid-input table (test/invalidInputs.ts) under the real CLI and language host: `pulumi preview` shows the
+// program's exact message once, with no stack trace, no bundle line and no "unhandled exception", and creates
+// nothing but the root Stack it could not finish.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { newStack, pulumi, ROOT, stackFile } from "./support/rig";
-import { shippedStackConfig } from "../support";
+import { CASES, caseFiles, expectedMessage } from "../invalidInputs";
+import { newStack, pulumi } from "./support/rig";
 
-const PLAN_TOOL = path.join(ROOT, "bin", "tools", "plan.js");
-
-function topologyFile(text: string): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rig-topology-")), "topology.yaml");
-    fs.writeFileSync(file, text);
-    return file;
-}
-
-const CASES: { title: string; config: () => Record<string, unknown> }[] = [
-    {
-        title: "an even replica count",
-        config: () => ({ ...shippedStackConfig("dev"), "rabbitmq-platform:replicas": 4 }),
-    },
-    {
-        title: "a topology file that is not YAML",
-        config: () => ({
-            ...shippedStackConfig("dev"),
-            "rabbitmq-platform:topologyFile": topologyFile("vhosts:\n  - name: /engine\n   queues: [\n"),
-        }),
-    },
-    {
-        title: "a binding to a queue the topology does not declare",
-        config: () => ({
-            ...shippedStackConfig("dev"),
-            "rabbitmq-platform:topologyFile": topologyFile(
-                [
-                    "vhosts:",
-                    "  - name: /engine",
-                    '    exchanges: [{ name: "engine:tasks", type: direct }]',
-                    '    queues: [{ name: "engine:tasks" }]',
-                    '    bindings: [{ exchange: "engine:tasks", queue: "engine:taks", routingKey: "engine:tasks" }]',
-                    "",
-                ].join("\n"),
-            ),
-        }),
-    },
-];
-
-describe("invalid stacks under the real CLI print the program's message once, without a stack", function () {
+describe("the invalid-input table under the real CLI: the message once, without a stack", function () {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "rig-invalid-"));
     let stack: ReturnType<typeof newStack>;
 
     before(function () {
@@ -55,29 +18,25 @@ describe("invalid stacks under the real CLI print the program's message once, wi
 
     after(function () {
         stack.remove();
+        fs.rmSync(scratch, { recursive: true, force: true });
     });
 
-    for (const c of CASES) {
+    CASES.forEach((c, i) => {
         it(`refuses ${c.title} before creating anything`, function () {
-            const file = stackFile(c.config());
-            const offline = spawnSync(
-                process.execPath,
-                [PLAN_TOOL, "--stack", stack.name, "--config-file", file],
-                {
-                    encoding: "utf8",
-                },
-            );
-            assert.strictEqual(offline.status, 1, offline.stderr);
-            const message = offline.stderr.trimEnd();
-            assert.match(message, /^Invalid (stack configuration|topology)/);
-
-            const run = pulumi(["preview", "--stack", stack.name, "--config-file", file]);
+            const files = caseFiles(c, i, scratch);
+            const run = pulumi(["preview", "--stack", stack.name, "--config-file", files.stack]);
             assert.notStrictEqual(run.status, 0);
             const output = run.stdout + run.stderr;
+            if (c.cli !== undefined) {
+                // Pulumi's typed-config check refuses it before the program runs: its message, and nothing else.
+                assert.strictEqual(output.trim(), c.cli.replace("STACK", stack.name));
+                return;
+            }
             // The Diagnostics section shows the error once, each line indented under the Stack.
-            const shown = message
+            const shown = expectedMessage(c, files.topologyFile)
+                .trimEnd()
                 .split("\n")
-                .map((line, i) => (i === 0 ? `    error: ${line}` : `    ${line}`))
+                .map((line, n) => (n === 0 ? `    error: ${line}` : `    ${line}`))
                 .join("\n");
             assert.strictEqual(output.split(shown).length - 1, 1, `expected once:\n${shown}\nin:\n${output}`);
             assert.doesNotMatch(output, /^\s+at /m);
@@ -85,5 +44,5 @@ describe("invalid stacks under the real CLI print the program's message once, wi
             assert.match(run.stdout, /^ {4}1 errored$/m);
             assert.doesNotMatch(run.stdout, /kubernetes:|rabbitmq:|random:/, "nothing but the root Stack");
         });
-    }
+    });
 });
