@@ -26,8 +26,8 @@ export interface Settings {
 }
 
 export interface InstallSources {
-    /** The Cluster Operator's release manifest: an absolute path, or a URL (the GitHub release by default). */
-    operatorManifest: string;
+    /** The Cluster Operator's release manifest as an absolute path or a URL, or undefined for its GitHub release. */
+    operatorManifest?: string;
     /** cert-manager's chart as an absolute path (a folder or .tgz), or undefined for the jetstack repository. */
     certManagerChart?: string;
     /** The image of each role, where it differs from the upstream one (`imageRegistry`, `images`). */
@@ -91,15 +91,13 @@ function checkChartVersion(chart: string, version: string): void {
 
 export function installSources(config: PlatformConfig): InstallSources {
     const operatorManifest =
-        config.operatorManifest === undefined
-            ? `https://github.com/rabbitmq/cluster-operator/releases/download/${config.operatorVersion}/cluster-operator.yml`
-            : isUrl(config.operatorManifest)
-              ? config.operatorManifest
-              : existingPath(
-                    "operatorManifest",
-                    config.operatorManifest,
-                    `copy cluster-operator.yml of ${config.operatorVersion} there, or name its URL`,
-                );
+        config.operatorManifest === undefined || isUrl(config.operatorManifest)
+            ? config.operatorManifest
+            : existingPath(
+                  "operatorManifest",
+                  config.operatorManifest,
+                  `copy cluster-operator.yml of ${config.operatorVersion} there, or name its URL`,
+              );
     const certManagerChart =
         config.certManagerChart === undefined
             ? undefined

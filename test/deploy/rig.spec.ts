@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { readYamlFile } from "../../lib/yaml";
 import { kubectl, newStack, pulumi, pulumiOk, rigEnv, ROOT } from "./support/rig";
 
 const FIXTURE = path.join(ROOT, "test", "deploy", "fixtures", "kubernetes");
@@ -17,8 +18,10 @@ const fixtureLock = JSON.parse(fs.readFileSync(path.join(FIXTURE, "package-lock.
 
 /** The cert-manager chart version the stack pins (Pulumi.yaml), which `rig build` assembles. */
 function certManagerVersion(): string {
-    const project = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
-    return /^ {2}certManagerVersion:\n(?: {4}.*\n)*? {4}default: (\S+)$/m.exec(project)![1];
+    const project = readYamlFile(path.join(ROOT, "Pulumi.yaml")) as {
+        config: { certManagerVersion: { default: string } };
+    };
+    return project.config.certManagerVersion.default;
 }
 
 /** Waits until `probe` returns true, polling every half second, or fails naming `what`. */
